@@ -1,0 +1,133 @@
+"""Locating a point: the grid that covers it and the nearest road within tolerance.
+
+Both lookups go through shapely STRtrees built once per process and rebuilt when a grid or road
+changes (a cheap count/max(updated_at) stamp is checked on each call), so a lookup stays fast with
+thousands of grids instead of testing every polygon.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Max
+from django.utils.translation import gettext as _
+from shapely import STRtree
+
+from .errors import DomainError
+from .geometry import LocalProjection, line_from_geojson, parse_lng_lat, polygon_from_geojson
+from .models import Grid, Road
+
+
+@dataclass(frozen=True)
+class Location:
+    lng: float
+    lat: float
+    grid: Grid
+    road: Road | None
+    road_distance_m: float | None
+
+
+class _GeoIndex:
+    def __init__(self, grids: list[Grid], roads: list[Road]) -> None:
+        origin_lat = 30.0
+        polys = [polygon_from_geojson(g.boundary) for g in grids]
+        if polys:
+            origin_lat = sum(p.centroid.y for p in polys) / len(polys)
+        self.projection = LocalProjection(origin_lat)
+        self.grids = grids
+        self.grid_tree = STRtree([self.projection.geom(p) for p in polys])
+        self.roads = roads
+        self.road_tree = STRtree(
+            [self.projection.geom(line_from_geojson(r.centre_line)) for r in roads]
+        )
+
+    def grid_at(self, x: float, y: float) -> Grid | None:
+        pt = self.projection.point(x, y)
+        hits = self.grid_tree.query(pt, predicate="covered_by")
+        if len(hits) == 0:
+            return None
+        # On a shared border two grids cover the point: choose one the same way every time.
+        return min((self.grids[i] for i in hits), key=lambda g: g.code)
+
+    def road_near(self, x: float, y: float, tolerance_m: float) -> tuple[Road | None, float | None]:
+        if not self.roads:
+            return None, None
+        pt = self.projection.point(x, y)
+        idx, dist = self.road_tree.query_nearest(
+            pt, max_distance=tolerance_m, return_distance=True, all_matches=True
+        )
+        if len(idx) == 0:
+            return None, None
+        best = min(zip(idx, dist, strict=True), key=lambda p: (p[1], self.roads[p[0]].code))
+        return self.roads[best[0]], float(best[1])
+
+
+_lock = threading.Lock()
+_cache: dict[str, object] = {"stamp": None, "index": None}
+
+
+def _stamp() -> tuple:
+    g = Grid.objects.aggregate(n=Count("id"), m=Max("updated_at"))
+    r = Road.objects.aggregate(n=Count("id"), m=Max("updated_at"))
+    return g["n"], g["m"], r["n"], r["m"]
+
+
+def _index() -> _GeoIndex:
+    stamp = _stamp()
+    with _lock:
+        if _cache["stamp"] != stamp:
+            grids = list(Grid.objects.select_related("community__parent__parent"))
+            roads = list(Road.objects.all())
+            _cache["index"] = _GeoIndex(grids, roads)
+            _cache["stamp"] = stamp
+        return _cache["index"]  # type: ignore[return-value]
+
+
+def locate(lng: object, lat: object, *, tolerance_m: float | None = None) -> Location:
+    """The grid covering (lng, lat) and the nearest road within the tolerance (default 30 m).
+
+    Raises DomainError("invalid_coordinates") for anything that is not a WGS-84 pair and
+    DomainError("outside_area") for a point no grid covers.
+    """
+    try:
+        x, y = parse_lng_lat(lng, lat)
+    except ValueError as exc:
+        raise DomainError("invalid_coordinates", _("Invalid coordinates: %(e)s") % {"e": exc}) \
+            from exc
+    index = _index()
+    grid = index.grid_at(x, y)
+    if grid is None:
+        raise DomainError(
+            "outside_area", _("The point (%(lng)s, %(lat)s) lies outside every grid.")
+            % {"lng": x, "lat": y}
+        )
+    tol = settings.ROAD_TOLERANCE_M if tolerance_m is None else tolerance_m
+    road, dist = index.road_near(x, y, tol)
+    return Location(lng=x, lat=y, grid=grid, road=road, road_distance_m=dist)
+
+
+def calendar_fill_from_holidays(*, calendar, years: list[int]) -> tuple[int, int]:
+    """Add China's public holidays and adjusted working days for ``years`` from the ``holidays``
+    package. Days already in the table are left as an admin set them. Returns (added, kept)."""
+    import holidays
+
+    from .models import CalendarDay
+
+    cn = holidays.China(years=years, language="zh_CN")
+    wanted: dict = {d: (CalendarDay.Kind.HOLIDAY, name) for d, name in cn.items()}
+    for d in getattr(cn, "weekend_workdays", set()):
+        if d.year in years:
+            wanted[d] = (CalendarDay.Kind.WORKDAY, "调休上班")
+    existing = set(
+        CalendarDay.objects.filter(calendar=calendar, date__in=list(wanted)).values_list(
+            "date", flat=True)
+    )
+    CalendarDay.objects.bulk_create(
+        [CalendarDay(calendar=calendar, date=d, kind=k, name=n[:100])
+         for d, (k, n) in sorted(wanted.items()) if d not in existing]
+    )
+    if len(wanted) > len(existing):
+        calendar.save(update_fields=["updated_at"])
+    return len(wanted) - len(existing), len(existing)

@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from gridmgmt.errors import DomainError
+
+__all__ = ["DomainError"]

@@ -1,0 +1,325 @@
+"""What must be fixed: categories, rectification tasks, their event log, photos, escalations,
+campaigns. Writes go through ``services``; nothing here imports from above the models."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from gridmgmt.models import Department, Grid, Officer, Region, Road
+from gridmgmt.worktime import Unit
+
+from .workflow import OPEN_STATUSES, Status
+
+
+class Category(models.Model):
+    class Kind(models.TextChoices):
+        COMPONENT = "component", _("Component (部件)")
+        EVENT = "event", _("Event (事件)")
+
+    class TimeUnit(models.TextChoices):
+        WORK_HOURS = Unit.WORK_HOURS, _("working hours")
+        WORK_DAYS = Unit.WORK_DAYS, _("working days")
+        HOURS = Unit.HOURS, _("natural hours")
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    time_limit = models.DecimalField(_("time limit"), max_digits=6, decimal_places=1)
+    time_unit = models.CharField(_("time unit"), max_length=16, choices=TimeUnit.choices,
+                                 default=TimeUnit.WORK_HOURS)
+    points = models.DecimalField(_("deduction points"), max_digits=5, decimal_places=1,
+                                 default=1)
+    high_deduction = models.BooleanField(_("high-deduction category"), default=False)
+    default_department = models.ForeignKey(
+        Department, models.SET_NULL, null=True, blank=True, related_name="categories",
+        verbose_name=_("default department"),
+    )
+    auto_dispatch = models.BooleanField(_("dispatch automatically"), default=True)
+    repeat_radius_m = models.PositiveIntegerField(_("repeat radius (m)"), default=50)
+    repeat_window_days = models.PositiveIntegerField(_("repeat window (days)"), default=30)
+    # Escalation ladder; the defaults are DESIGN.md's, each category may override them.
+    yellow_ratio = models.DecimalField(_("yellow at share of limit"), max_digits=3,
+                                       decimal_places=2, default=0.8)
+    level2_limits = models.DecimalField(_("level 2 after deadline (× limit)"), max_digits=4,
+                                        decimal_places=1, default=1)
+    level3_limits = models.DecimalField(_("level 3 after deadline (× limit)"), max_digits=4,
+                                        decimal_places=1, default=3)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(name="category_limit_positive", condition=Q(time_limit__gt=0)),
+            models.CheckConstraint(
+                name="category_ladder_ordered",
+                condition=Q(yellow_ratio__gt=0, yellow_ratio__lt=1)
+                & Q(level3_limits__gt=models.F("level2_limits"), level2_limits__gt=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(models.Model):
+    """A special action (专项整治): a named push with a lead department and a deadline."""
+
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    lead_department = models.ForeignKey(Department, models.PROTECT, related_name="led_campaigns",
+                                        verbose_name=_("lead department"))
+    cooperating_departments = models.ManyToManyField(
+        Department, blank=True, related_name="campaigns", verbose_name=_("cooperating departments")
+    )
+    streets = models.ManyToManyField(Region, blank=True, related_name="campaigns",
+                                     limit_choices_to={"level": "street"},
+                                     verbose_name=_("streets"))
+    grids = models.ManyToManyField(Grid, blank=True, related_name="campaigns",
+                                   verbose_name=_("grids"))
+    categories = models.ManyToManyField(Category, blank=True, related_name="campaigns",
+                                        verbose_name=_("categories"))
+    starts_on = models.DateField(_("starts on"))
+    deadline = models.DateField(_("deadline"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(name="campaign_dates_ordered",
+                                   condition=Q(deadline__gte=models.F("starts_on"))),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Light(models.TextChoices):
+    GREEN = "green", _("Green")
+    YELLOW = "yellow", _("Yellow")
+    RED = "red", _("Red")
+
+
+class Source(models.TextChoices):
+    PATROL = "patrol", _("Patrol (主动发现)")
+    INSPECTOR = "inspector", _("Inspector")
+    THIRD_PARTY = "third_party", _("Third-party evaluation")
+    CITY_INSPECTION = "city_inspection", _("City inspection")
+    CITIZEN = "citizen", _("Citizen complaint")
+    MEDIA = "media", _("Media")
+    HOTLINE = "hotline", _("12345 hotline")
+
+
+class Task(models.Model):
+    """One problem, one plan, one responsible person, one deadline, followed to the end."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True, null=True, blank=True)
+    category = models.ForeignKey(Category, models.PROTECT, related_name="tasks",
+                                 verbose_name=_("category"))
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices,
+                              default=Source.PATROL)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    lng = models.FloatField(_("longitude"))
+    lat = models.FloatField(_("latitude"))
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    grid = models.ForeignKey(Grid, models.PROTECT, related_name="tasks", verbose_name=_("grid"))
+    road = models.ForeignKey(Road, models.PROTECT, null=True, blank=True, related_name="tasks",
+                             verbose_name=_("road"))
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                 blank=True, related_name="reported_tasks",
+                                 verbose_name=_("reporter"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.REPORTED)
+    assignee = models.ForeignKey(Officer, models.PROTECT, null=True, blank=True,
+                                 related_name="tasks", verbose_name=_("assignee"))
+    department = models.ForeignKey(Department, models.PROTECT, null=True, blank=True,
+                                   related_name="tasks", verbose_name=_("department"))
+    plan = models.TextField(_("rectification plan"), blank=True)
+    campaign = models.ForeignKey(Campaign, models.SET_NULL, null=True, blank=True,
+                                 related_name="tasks", verbose_name=_("campaign"))
+    fixed_on_spot = models.BooleanField(_("fixed on the spot"), default=False)
+    # The clock. Thresholds are computed once at dispatch in the category's time unit (working
+    # time where it says so) and shifted by holds, so a sweep only compares timestamps.
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    yellow_at = models.DateTimeField(null=True, blank=True)
+    level2_at = models.DateTimeField(null=True, blank=True)
+    level3_at = models.DateTimeField(null=True, blank=True)
+    next_escalation_at = models.DateTimeField(null=True, blank=True)
+    light = models.CharField(_("light"), max_length=8, choices=Light.choices,
+                             default=Light.GREEN)
+    # -1: nothing crossed yet; 0: yellow warning sent; 1-3: escalation levels.
+    escalation_level = models.SmallIntegerField(_("escalation level"), default=-1)
+    supervised = models.BooleanField(_("supervised (督办)"), default=False)
+    repeat_of = models.ForeignKey("self", models.SET_NULL, null=True, blank=True,
+                                  related_name="repeats", verbose_name=_("repeat of"))
+    repeat_seq = models.PositiveSmallIntegerField(_("occurrence"), default=1)
+    rework_count = models.PositiveSmallIntegerField(_("rework count"), default=0)
+    extension_count = models.PositiveSmallIntegerField(_("extensions granted"), default=0)
+    extension_requested_until = models.DateTimeField(_("extension requested until"), null=True,
+                                                     blank=True)
+    hold_started_at = models.DateTimeField(null=True, blank=True)
+    hold_from_status = models.CharField(max_length=16, blank=True)
+    held_seconds = models.PositiveIntegerField(_("time on hold (s)"), default=0)
+    version = models.PositiveIntegerField(default=1)
+    reported_at = models.DateTimeField(_("reported at"), db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_late = models.BooleanField(_("closed late"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("rectification task")
+        verbose_name_plural = _("rectification tasks")
+        ordering = ["-reported_at"]
+        indexes = [
+            # The sweep reads only open tasks whose next threshold has passed.
+            models.Index(fields=["next_escalation_at"], name="task_next_escalation",
+                         condition=Q(next_escalation_at__isnull=False)),
+            models.Index(fields=["category", "reported_at"], name="task_category_time"),
+            models.Index(fields=["status", "light", "deadline"], name="task_urgency"),
+            models.Index(fields=["assignee", "status"], name="task_assignee_status"),
+            models.Index(fields=["grid", "status"], name="task_grid_status"),
+            models.Index(fields=["closed_at"], name="task_closed_at"),
+            models.Index(fields=["deadline"], name="task_deadline"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="task_valid_lng_lat",
+                condition=Q(lng__gte=-180, lng__lte=180, lat__gte=-90, lat__lte=90),
+            ),
+            models.CheckConstraint(
+                name="task_assigned_has_assignee",
+                condition=Q(status__in=[Status.REPORTED, Status.VOID]) | Q(assignee__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code or self.pk} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_repeat(self) -> bool:
+        return self.repeat_of_id is not None
+
+
+class TaskEvent(models.Model):
+    """The append-only audit log: one row per change, in the manner of an audit log table."""
+
+    class Kind(models.TextChoices):
+        REPORTED = "reported", _("Reported")
+        ASSIGNED = "assigned", _("Assigned")
+        REASSIGNED = "reassigned", _("Reassigned")
+        STARTED = "started", _("Started")
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Verified and closed")
+        REWORK = "rework", _("Sent back for rework")
+        EXTENSION_REQUESTED = "extension_requested", _("Extension requested")
+        EXTENSION_APPROVED = "extension_approved", _("Extension approved")
+        EXTENSION_REFUSED = "extension_refused", _("Extension refused")
+        HELD = "held", _("Put on hold")
+        RESUMED = "resumed", _("Resumed")
+        VOIDED = "voided", _("Voided")
+        ESCALATED = "escalated", _("Escalated")
+        PHOTO_ADDED = "photo_added", _("Photo added")
+        UPDATED = "updated", _("Updated")
+
+    task = models.ForeignKey(Task, models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("actor"))
+    from_status = models.CharField(_("from"), max_length=16, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    extra = models.JSONField(_("extra"), default=dict, blank=True)
+    version = models.PositiveIntegerField(_("task version"))
+    created_at = models.DateTimeField(_("time"), db_index=True)
+
+    class Meta:
+        verbose_name = _("task event")
+        verbose_name_plural = _("task events")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["task", "created_at"], name="event_task_time")]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("Task events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Task events are append-only.")
+
+
+def _photo_path(instance: Photo, filename: str) -> str:
+    # Generated names: nothing of the uploader's filename reaches the disk.
+    ext = PurePosixPath(filename).suffix.lower()
+    return f"photos/{instance.task_id}/{uuid.uuid4().hex}{ext}"
+
+
+class Photo(models.Model):
+    class Kind(models.TextChoices):
+        BEFORE = "before", _("Before")
+        AFTER = "after", _("After")
+        EVIDENCE = "evidence", _("Evidence")
+
+    task = models.ForeignKey(Task, models.CASCADE, related_name="photos")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    image = models.ImageField(_("image"), upload_to=_photo_path, width_field="width",
+                              height_field="height")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    size = models.PositiveIntegerField(_("bytes"), default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                    blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class Escalation(models.Model):
+    """A ladder level crossed by a task, recorded once: the unique row is what makes a second
+    sweep, or a second worker, unable to cross it again."""
+
+    class Reason(models.TextChoices):
+        TIME = "time", _("Time threshold")
+        REPEAT = "repeat", _("Repeated problem")
+        MANUAL = "manual", _("Urged by a supervisor")
+
+    task = models.ForeignKey(Task, models.CASCADE, related_name="escalations")
+    level = models.SmallIntegerField(_("level"))
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    crossed_at = models.DateTimeField(_("crossed at"))
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["task", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "level"], name="one_crossing_per_level"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} L{self.level}"

@@ -1,0 +1,427 @@
+"""Writes. Every change to a task is one of these calls: atomic, row-locked, checked against the
+workflow table and the actor's role, bumping ``Task.version`` and writing exactly one TaskEvent.
+Views, serializers, admin actions, commands and jobs call these and nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridmgmt import clock
+from gridmgmt.models import Department, Officer, Role
+from gridmgmt.selectors import officers_holding
+from gridmgmt.services import locate
+
+from . import deadlines
+from .errors import DomainError
+from .models import Campaign, Category, Escalation, Photo, Source, Task, TaskEvent
+from .photos import validate_photo
+from .selectors import earlier_occurrences, is_supervisor_for, is_verifier_for, officer_of
+from .workflow import CLOCK_RUNNING, Status, can_transition
+
+Kind = TaskEvent.Kind
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+def _lock(task: Task | int, expected_version: int | None = None) -> Task:
+    pk = task if isinstance(task, int) else task.pk
+    try:
+        locked = Task.objects.select_for_update().select_related(
+            "category", "grid__community__parent__parent").get(pk=pk)
+    except Task.DoesNotExist as exc:
+        raise DomainError("not_found", _("No such task.")) from exc
+    if expected_version is not None and locked.version != expected_version:
+        raise DomainError("stale_version", _("The task was changed by someone else; reload it."),
+                          version=locked.version)
+    return locked
+
+
+def _require(condition: bool, message: str, code: str = "forbidden") -> None:
+    if not condition:
+        raise DomainError(code, message)
+
+
+def _require_note(note: str, what: str) -> str:
+    note = (note or "").strip()
+    if not note:
+        raise DomainError("invalid_input", _("A reason is required to %(what)s.") % {"what": what})
+    return note
+
+
+def _check_transition(task: Task, to_status: str) -> None:
+    if not can_transition(task.status, to_status):
+        raise DomainError(
+            "illegal_transition",
+            _("A task that is %(from)s cannot become %(to)s.")
+            % {"from": Status(task.status).label, "to": Status(to_status).label},
+            status=task.status,
+        )
+
+
+def _commit(task: Task, *, actor: AbstractBaseUser | None, kind: str, from_status: str,
+            note: str = "", extra: dict[str, Any] | None = None) -> TaskEvent:
+    """Save the locked task with its version bumped and append its one event."""
+    now = clock.now()
+    deadlines.refresh_clock(task, now)
+    task.version += 1
+    task.save()
+    return TaskEvent.objects.create(
+        task=task, kind=kind, actor=actor if actor and actor.is_authenticated else None,
+        from_status=from_status, to_status=task.status, note=note, extra=extra or {},
+        version=task.version, created_at=now,
+    )
+
+
+def _add_photos(task: Task, uploads: Sequence[UploadedFile], kind: str,
+                actor: AbstractBaseUser | None) -> list[Photo]:
+    photos = []
+    for upload in uploads:
+        photo = Photo(task=task, kind=kind, size=upload.size,
+                      uploaded_by=actor if actor and actor.is_authenticated else None)
+        photo.image.save(upload.name, upload, save=False)
+        photo.save()
+        photos.append(photo)
+    return photos
+
+
+def _validated(uploads: Sequence[UploadedFile] | None) -> list[UploadedFile]:
+    # All photos are checked before anything is written, so a bad one changes nothing.
+    return [validate_photo(u) for u in (uploads or [])]
+
+
+def _dispatch(task: Task, *, assignee: Officer, department: Department | None,
+              at: datetime) -> None:
+    task.assignee = assignee
+    task.department = department or assignee.department
+    task.dispatched_at = at
+    deadlines.set_thresholds(task, start=at)
+
+
+def _auto_assignee(category: Category, location, at: datetime
+                   ) -> tuple[Officer | None, Department | None]:
+    if category.default_department_id:
+        handler = officers_holding(role=Role.HANDLER, at=at,
+                                   department=category.default_department).first()
+        if handler:
+            return handler, category.default_department
+    officer = officers_holding(role=Role.GRID_OFFICER, at=at, grid=location.grid).first()
+    return officer, None
+
+
+def _escalate_for_repeat(task: Task, at: datetime) -> int:
+    level = 2 if task.repeat_seq >= 3 else 1
+    Escalation.objects.bulk_create(
+        [Escalation(task=task, level=lvl, reason=Escalation.Reason.REPEAT, crossed_at=at)
+         for lvl in range(1, level + 1)]
+    )
+    task.escalation_level = level
+    return level
+
+
+def _after_commit_escalated(task_id: int) -> None:
+    """Queue the alerts for a crossing once the transaction holding it has committed."""
+    from . import notify
+
+    transaction.on_commit(lambda: notify.enqueue_for_task(task_id))
+
+
+# -- report -------------------------------------------------------------------------------------
+
+@transaction.atomic
+def task_report(
+    *,
+    reporter: AbstractBaseUser | None,
+    category: Category,
+    lng: Any,
+    lat: Any,
+    title: str = "",
+    description: str = "",
+    address: str = "",
+    source: str = Source.PATROL,
+    photos: Sequence[UploadedFile] | None = None,
+    fixed_on_spot: bool = False,
+    after_photos: Sequence[UploadedFile] | None = None,
+    campaign: Campaign | None = None,
+) -> Task:
+    """Register a problem: locate it, detect repeats, dispatch it when the category or the grid
+    names who is responsible, or take it as already fixed on the spot (自处理)."""
+    if source not in Source.values:
+        raise DomainError("invalid_input", _("Unknown source."))
+    if not category.is_active:
+        raise DomainError("invalid_input", _("This category is no longer in use."))
+    location = locate(lng, lat)
+    before = _validated(photos)
+    after = _validated(after_photos)
+    officer = officer_of(reporter)
+    if fixed_on_spot:
+        _require(officer is not None,
+                 _("Only an officer can report a problem as fixed on the spot."))
+        _require(bool(before) and bool(after),
+                 _("A problem fixed on the spot needs a before and an after photo."),
+                 "invalid_input")
+    now = clock.now()
+    task = Task(
+        category=category, source=source, title=(title or category.name)[:200],
+        description=description, lng=location.lng, lat=location.lat, address=address[:255],
+        grid=location.grid, road=location.road,
+        reporter=reporter if reporter and reporter.is_authenticated else None,
+        campaign=campaign, reported_at=now, fixed_on_spot=fixed_on_spot,
+    )
+    earlier = earlier_occurrences(category=category, lng=location.lng, lat=location.lat, at=now)
+    if earlier:
+        task.repeat_of = earlier[0]
+        task.repeat_seq = len(earlier) + 1
+    if fixed_on_spot:
+        _dispatch(task, assignee=officer, department=officer.department, at=now)
+        task.status = Status.SUBMITTED
+        task.started_at = task.submitted_at = now
+    elif category.auto_dispatch:
+        assignee, department = _auto_assignee(category, location, now)
+        if assignee is not None:
+            _dispatch(task, assignee=assignee, department=department, at=now)
+            task.status = Status.ASSIGNED
+    task.save()
+    task.code = f"{timezone.localtime(now):%Y%m%d}{task.pk:07d}"
+    level = _escalate_for_repeat(task, now) if earlier else None
+    _add_photos(task, before, Photo.Kind.BEFORE, reporter)
+    _add_photos(task, after, Photo.Kind.AFTER, reporter)
+    task.version = 0  # _commit bumps it to 1 for the first event
+    extra = {
+        "grid": location.grid.code,
+        "road": location.road.code if location.road else None,
+        "auto_dispatched": task.status == Status.ASSIGNED,
+        "fixed_on_spot": fixed_on_spot,
+    }
+    if earlier:
+        extra.update(repeat_of=earlier[0].pk, repeat_seq=task.repeat_seq,
+                     escalated_to=level, last_seen=earlier[0].reported_at.isoformat())
+    _commit(task, actor=reporter, kind=Kind.REPORTED, from_status="", extra=extra)
+    if level is not None:
+        _after_commit_escalated(task.pk)
+    return task
+
+
+# -- dispatch -----------------------------------------------------------------------------------
+
+@transaction.atomic
+def task_assign(*, task: Task, actor: AbstractBaseUser, assignee: Officer,
+                department: Department | None = None, note: str = "",
+                expected_version: int | None = None) -> Task:
+    """Dispatch a registered task, or reassign (改派) an open one. A reassignment keeps the
+    running clock: the problem has waited as long as it has."""
+    task = _lock(task, expected_version)
+    _require(is_supervisor_for(actor, task), _("Only a supervisor can assign tasks."))
+    if task.status == Status.ASSIGNED and task.assignee_id == assignee.pk:
+        raise DomainError("conflict", _("The task is already assigned to %(name)s.")
+                          % {"name": assignee.name})
+    from_status = task.status
+    _check_transition(task, Status.ASSIGNED)
+    previous = task.assignee
+    if from_status == Status.REPORTED:
+        _dispatch(task, assignee=assignee, department=department, at=clock.now())
+        kind = Kind.ASSIGNED
+    else:
+        task.assignee = assignee
+        task.department = department or assignee.department
+        kind = Kind.REASSIGNED
+    task.status = Status.ASSIGNED
+    _commit(task, actor=actor, kind=kind, from_status=from_status, note=note,
+            extra={"assignee": assignee.pk, "previous": previous.pk if previous else None})
+    return task
+
+
+# -- handling -----------------------------------------------------------------------------------
+
+def _require_assignee(actor: AbstractBaseUser, task: Task, what: str) -> None:
+    officer = officer_of(actor)
+    _require(officer is not None and task.assignee_id == officer.pk,
+             _("Only the assignee can %(what)s this task.") % {"what": what})
+
+
+@transaction.atomic
+def task_start(*, task: Task, actor: AbstractBaseUser, note: str = "",
+               expected_version: int | None = None) -> Task:
+    task = _lock(task, expected_version)
+    _check_transition(task, Status.IN_PROGRESS)
+    _require(task.status == Status.ASSIGNED, _("Only an assigned task can be started."),
+             "illegal_transition")
+    _require_assignee(actor, task, _("start"))
+    from_status, task.status = task.status, Status.IN_PROGRESS
+    task.started_at = task.started_at or clock.now()
+    _commit(task, actor=actor, kind=Kind.STARTED, from_status=from_status, note=note)
+    return task
+
+
+@transaction.atomic
+def task_submit(*, task: Task, actor: AbstractBaseUser, note: str = "",
+                photos: Sequence[UploadedFile] | None = None,
+                expected_version: int | None = None) -> Task:
+    """Report the fix with at least one after photo (sent now, or added since work resumed)."""
+    task = _lock(task, expected_version)
+    _check_transition(task, Status.SUBMITTED)
+    _require_assignee(actor, task, _("submit"))
+    uploads = _validated(photos)
+    if not uploads:
+        since = task.events.filter(kind__in=[Kind.STARTED, Kind.REWORK]).order_by(
+            "-created_at").values_list("created_at", flat=True).first()
+        has_after = task.photos.filter(kind=Photo.Kind.AFTER,
+                                       created_at__gte=since or task.reported_at).exists()
+        _require(has_after, _("Submitting a fix needs an after photo."), "invalid_input")
+    _add_photos(task, uploads, Photo.Kind.AFTER, actor)
+    from_status, task.status = task.status, Status.SUBMITTED
+    task.submitted_at = clock.now()
+    _commit(task, actor=actor, kind=Kind.SUBMITTED, from_status=from_status, note=note,
+            extra={"photos": len(uploads)})
+    return task
+
+
+@transaction.atomic
+def task_verify(*, task: Task, actor: AbstractBaseUser, approved: bool, note: str = "",
+                expected_version: int | None = None) -> Task:
+    """Verify a fix (核查): approve closes the task; refuse sends it back for rework (返工)."""
+    task = _lock(task, expected_version)
+    to_status = Status.CLOSED if approved else Status.IN_PROGRESS
+    _check_transition(task, to_status)
+    _require(is_verifier_for(actor, task), _("Only an inspector or a supervisor can verify."))
+    submitter = task.events.filter(to_status=Status.SUBMITTED).order_by("-created_at", "-pk") \
+        .values_list("actor_id", flat=True).first()
+    _require(submitter is None or submitter != actor.pk,
+             _("Nobody verifies a fix they submitted themselves."))
+    from_status = task.status
+    now = clock.now()
+    if approved:
+        task.status = Status.CLOSED
+        task.closed_at = now
+        # Lateness is judged by when the fix was made, not by how long verification took.
+        task.closed_late = bool(task.deadline and task.submitted_at
+                                and task.submitted_at > task.deadline)
+        kind = Kind.APPROVED
+    else:
+        note = _require_note(note, _("send a task back"))
+        task.status = Status.IN_PROGRESS
+        task.rework_count += 1
+        kind = Kind.REWORK
+    _commit(task, actor=actor, kind=kind, from_status=from_status, note=note,
+            extra={"rework_count": task.rework_count} if not approved else {})
+    return task
+
+
+# -- extensions ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def task_request_extension(*, task: Task, actor: AbstractBaseUser, until: datetime,
+                           reason: str, expected_version: int | None = None) -> Task:
+    task = _lock(task, expected_version)
+    _require(task.status in CLOCK_RUNNING,
+             _("Only an assigned or started task can be extended."), "illegal_transition")
+    _require_assignee(actor, task, _("ask for more time on"))
+    reason = _require_note(reason, _("ask for more time"))
+    _require(task.extension_requested_until is None,
+             _("An extension request is already waiting for a decision."), "conflict")
+    _require(task.deadline is not None and until > task.deadline,
+             _("The new deadline must be later than the current one."), "invalid_input")
+    task.extension_requested_until = until
+    _commit(task, actor=actor, kind=Kind.EXTENSION_REQUESTED, from_status=task.status,
+            note=reason, extra={"until": until.isoformat(), "deadline": task.deadline.isoformat()})
+    return task
+
+
+@transaction.atomic
+def task_decide_extension(*, task: Task, actor: AbstractBaseUser, approved: bool,
+                          note: str = "", expected_version: int | None = None) -> Task:
+    task = _lock(task, expected_version)
+    _require(is_supervisor_for(actor, task), _("Only a supervisor can decide on extensions."))
+    _require(task.extension_requested_until is not None,
+             _("No extension request is waiting."), "conflict")
+    until = task.extension_requested_until
+    previous = task.deadline
+    task.extension_requested_until = None
+    if approved:
+        deadlines.extend_deadline(task, new_deadline=until)
+        task.extension_count += 1
+        kind = Kind.EXTENSION_APPROVED
+    else:
+        note = _require_note(note, _("refuse an extension"))
+        kind = Kind.EXTENSION_REFUSED
+    _commit(task, actor=actor, kind=kind, from_status=task.status, note=note,
+            extra={"until": until.isoformat(),
+                   "previous_deadline": previous.isoformat() if previous else None})
+    return task
+
+
+# -- holds and void -----------------------------------------------------------------------------
+
+@transaction.atomic
+def task_hold(*, task: Task, actor: AbstractBaseUser, reason: str,
+              expected_version: int | None = None) -> Task:
+    """Put a task on hold (挂账): the clock stops until it is resumed."""
+    task = _lock(task, expected_version)
+    _check_transition(task, Status.ON_HOLD)
+    _require(is_supervisor_for(actor, task), _("Only a supervisor can put a task on hold."))
+    reason = _require_note(reason, _("put a task on hold"))
+    from_status = task.status
+    task.hold_from_status, task.status = from_status, Status.ON_HOLD
+    task.hold_started_at = clock.now()
+    _commit(task, actor=actor, kind=Kind.HELD, from_status=from_status, note=reason)
+    return task
+
+
+@transaction.atomic
+def task_resume(*, task: Task, actor: AbstractBaseUser, note: str = "",
+                expected_version: int | None = None) -> Task:
+    task = _lock(task, expected_version)
+    _require(task.status == Status.ON_HOLD, _("Only a task on hold can be resumed."),
+             "illegal_transition")
+    _require(is_supervisor_for(actor, task), _("Only a supervisor can resume a task."))
+    to_status = task.hold_from_status or Status.ASSIGNED
+    _check_transition(task, to_status)
+    now = clock.now()
+    held_since = task.hold_started_at or now
+    deadlines.shift_for_hold(task, hold_start=held_since, resume=now)
+    task.held_seconds += max(int((now - held_since).total_seconds()), 0)
+    task.status, task.hold_started_at, task.hold_from_status = to_status, None, ""
+    _commit(task, actor=actor, kind=Kind.RESUMED, from_status=Status.ON_HOLD, note=note,
+            extra={"held_seconds": int((now - held_since).total_seconds())})
+    return task
+
+
+@transaction.atomic
+def task_void(*, task: Task, actor: AbstractBaseUser, reason: str,
+              expected_version: int | None = None) -> Task:
+    """Refuse to register a report (不予立案), with a reason."""
+    task = _lock(task, expected_version)
+    _check_transition(task, Status.VOID)
+    _require(is_supervisor_for(actor, task), _("Only a supervisor can void a report."))
+    reason = _require_note(reason, _("void a report"))
+    from_status, task.status = task.status, Status.VOID
+    _commit(task, actor=actor, kind=Kind.VOIDED, from_status=from_status, note=reason)
+    return task
+
+
+# -- photos -------------------------------------------------------------------------------------
+
+@transaction.atomic
+def task_add_photo(*, task: Task, actor: AbstractBaseUser, image: UploadedFile,
+                   kind: str = Photo.Kind.EVIDENCE, expected_version: int | None = None) -> Photo:
+    task = _lock(task, expected_version)
+    _require(task.is_open, _("Photos can only be added to an open task."), "illegal_transition")
+    officer = officer_of(actor)
+    allowed = (officer is not None and task.assignee_id == officer.pk) \
+        or (task.reporter_id is not None and task.reporter_id == actor.pk) \
+        or is_verifier_for(actor, task)
+    _require(allowed, _("You cannot add photos to this task."))
+    if kind not in Photo.Kind.values:
+        raise DomainError("invalid_input", _("Unknown photo kind."))
+    (upload,) = _validated([image])
+    (photo,) = _add_photos(task, [upload], kind, actor)
+    _commit(task, actor=actor, kind=Kind.PHOTO_ADDED, from_status=task.status,
+            extra={"photo": photo.pk, "kind": kind})
+    return photo
