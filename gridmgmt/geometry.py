@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+import shapely
 from shapely import LineString, MultiLineString, MultiPolygon, Point, Polygon
 from shapely.geometry import shape
-from shapely.ops import transform
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -70,7 +71,8 @@ class LocalProjection:
         return Point(self.xy(lng, lat))
 
     def geom(self, g):
-        return transform(lambda x, y, z=None: (x * self.kx, y * self.ky), g)
+        scale = np.array([self.kx, self.ky])
+        return shapely.transform(g, lambda coords: coords * scale)
 
 
 def haversine_m(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
