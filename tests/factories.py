@@ -1,4 +1,4 @@
-"""Factories for the domain, in one place. Geometry is simple squares so tests can reason about it."""
+"""Factories for the domain, in one place. Geometry is plain squares, easy to reason about."""
 
 from __future__ import annotations
 
