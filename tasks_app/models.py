@@ -323,3 +323,79 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} L{self.level}"
+
+
+class Notification(models.Model):
+    """The outbox: one row per alert to one person. The unique constraints make a second sweep,
+    a second worker, or a rerun after a crash unable to create the same alert twice; the sender
+    claims rows, so a row is sent at most once and is never lost."""
+
+    class Kind(models.TextChoices):
+        YELLOW_WARNING = "yellow_warning", _("Yellow warning")
+        ESCALATION = "escalation", _("Escalation alert")
+        DIGEST = "digest", _("Daily digest")
+        MONTHLY_REPORT = "monthly_report", _("Monthly report")
+        REMINDER = "reminder", _("Reminder")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    task = models.ForeignKey(Task, models.CASCADE, null=True, blank=True,
+                             related_name="notifications")
+    level = models.SmallIntegerField(_("level"), default=0)
+    # For digests and reports, which day or month the row is for (the dedup key instead of task).
+    period = models.CharField(_("period"), max_length=16, blank=True)
+    recipient = models.ForeignKey(Officer, models.CASCADE, related_name="notifications",
+                                  verbose_name=_("recipient"))
+    email = models.EmailField(_("e-mail"), blank=True)
+    context = models.JSONField(default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="notification_due",
+                         condition=Q(status__in=["pending", "sending"])),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "task", "level", "recipient"],
+                                    condition=Q(task__isnull=False), name="one_alert_per_person"),
+            models.UniqueConstraint(fields=["kind", "period", "recipient"],
+                                    condition=Q(task__isnull=True), name="one_report_per_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient} ({self.get_status_display()})"
+
+
+class Submission(models.Model):
+    """An idempotency key: a client (an offline phone, an API caller) that sends the same
+    submission again gets the first result instead of a second task or a second action."""
+
+    key = models.CharField(max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    task = models.ForeignKey(Task, models.CASCADE, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_submission_per_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.key}"
