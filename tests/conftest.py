@@ -23,6 +23,11 @@ def _plain_http(settings, tmp_path):
     settings.CSRF_COOKIE_SECURE = False
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Hashing ten persona passwords per test with PBKDF2 costs seconds; tests need no strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Production serves hashed static names from collectstatic's manifest; tests have none.
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 
 
 def _officer(username: str, role: str, **target):
