@@ -62,12 +62,21 @@ def light_at(task: Task, now: datetime) -> str:
     return Light.GREEN
 
 
+def next_check(task: Task) -> datetime | None:
+    """When the sweep must next look at the task: the earliest of its next light change and its
+    next ladder threshold (escalation.next_check_expression is the same rule in SQL)."""
+    light_next = {Light.GREEN: task.yellow_at, Light.YELLOW: task.deadline}.get(task.light)
+    field = NEXT_THRESHOLD.get(task.escalation_level)
+    level_next = getattr(task, field) if field else None
+    pending = [t for t in (light_next, level_next) if t is not None]
+    return min(pending) if pending else None
+
+
 def refresh_clock(task: Task, now: datetime) -> None:
-    """Recompute the light and the next threshold the sweep must look at. Outside the running
-    states (reported, on hold, submitted, closed, void) the clock is stopped: no threshold."""
+    """Recompute the light and the next check. Outside the running states (reported, on hold,
+    submitted, closed, void) the clock is stopped: the sweep does not look at the task."""
     if task.status in CLOCK_RUNNING:
         task.light = light_at(task, now)
-        field = NEXT_THRESHOLD.get(task.escalation_level)
-        task.next_escalation_at = getattr(task, field) if field else None
+        task.next_escalation_at = next_check(task)
     else:
         task.next_escalation_at = None

@@ -19,7 +19,7 @@ from gridmgmt.models import Department, Officer, Role
 from gridmgmt.selectors import officers_holding
 from gridmgmt.services import locate
 
-from . import deadlines
+from . import deadlines, notify
 from .errors import DomainError
 from .models import Campaign, Category, Escalation, Photo, Source, Task, TaskEvent
 from .photos import validate_photo
@@ -126,13 +126,6 @@ def _escalate_for_repeat(task: Task, at: datetime) -> int:
     return level
 
 
-def _after_commit_escalated(task_id: int) -> None:
-    """Queue the alerts for a crossing once the transaction holding it has committed."""
-    from . import notify
-
-    transaction.on_commit(lambda: notify.enqueue_for_task(task_id))
-
-
 # -- report -------------------------------------------------------------------------------------
 
 @transaction.atomic
@@ -205,7 +198,8 @@ def task_report(
                      escalated_to=level, last_seen=earlier[0].reported_at.isoformat())
     _commit(task, actor=reporter, kind=Kind.REPORTED, from_status="", extra=extra)
     if level is not None:
-        _after_commit_escalated(task.pk)
+        # The alerts are outbox rows in this same transaction: committed together or not at all.
+        notify.create_alerts([(task.pk, level)], now=now)
     return task
 
 
@@ -290,6 +284,9 @@ def task_verify(*, task: Task, actor: AbstractBaseUser, approved: bool, note: st
     task = _lock(task, expected_version)
     to_status = Status.CLOSED if approved else Status.IN_PROGRESS
     _check_transition(task, to_status)
+    # in_progress is also reachable from assigned and on_hold, but only a submitted fix is verified.
+    _require(task.status == Status.SUBMITTED, _("Only a submitted fix can be verified."),
+             "illegal_transition")
     _require(is_verifier_for(actor, task), _("Only an inspector or a supervisor can verify."))
     submitter = task.events.filter(to_status=Status.SUBMITTED).order_by("-created_at", "-pk") \
         .values_list("actor_id", flat=True).first()
@@ -425,3 +422,39 @@ def task_add_photo(*, task: Task, actor: AbstractBaseUser, image: UploadedFile,
     _commit(task, actor=actor, kind=Kind.PHOTO_ADDED, from_status=task.status,
             extra={"photo": photo.pk, "kind": kind})
     return photo
+
+
+# -- details ------------------------------------------------------------------------------------
+
+# What a supervisor may correct on a task outside the workflow; everything else is the workflow's.
+DETAIL_FIELDS = ("title", "description", "address", "plan", "source", "campaign")
+
+
+@transaction.atomic
+def task_update_details(*, task: Task, actor: AbstractBaseUser, changes: dict[str, Any],
+                        expected_version: int | None = None) -> Task:
+    """Correct a task's descriptive fields (title, description, address, plan, source,
+    campaign), recorded as one ``updated`` event listing what changed."""
+    unknown = set(changes) - set(DETAIL_FIELDS)
+    if unknown:
+        raise DomainError("invalid_input", _("These fields cannot be edited: %(fields)s.")
+                          % {"fields": ", ".join(sorted(unknown))})
+    task = _lock(task, expected_version)
+    _require(is_supervisor_for(actor, task), _("Only a supervisor can edit a task."))
+    if "source" in changes and changes["source"] not in Source.values:
+        raise DomainError("invalid_input", _("Unknown source."))
+    changed = {}
+    for field, value in changes.items():
+        old = getattr(task, field)
+        if old != value:
+            setattr(task, field, value)
+            changed[field] = [_jsonable(old), _jsonable(value)]
+    if not changed:
+        return task
+    _commit(task, actor=actor, kind=Kind.UPDATED, from_status=task.status,
+            extra={"changed": changed})
+    return task
+
+
+def _jsonable(value: Any) -> Any:
+    return value.pk if hasattr(value, "pk") else value

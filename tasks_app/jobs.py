@@ -1,0 +1,60 @@
+"""Celery jobs: thin, idempotent, passing ids. The work is in escalation.py and notify.py."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from contextlib import contextmanager
+
+from celery import shared_task
+from django.core.cache import cache
+
+from gridmgmt import clock
+
+from . import escalation, notify
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True}
+
+
+@contextmanager
+def single_run(name: str, ttl: int):
+    """Skip the run when another one holds the lock (correctness does not depend on it: the
+    claims below are conditional; it only avoids wasted overlapping work)."""
+    token = uuid.uuid4().hex
+    key = f"lock:{name}"
+    got = cache.add(key, token, ttl)
+    try:
+        yield got
+    finally:
+        if got and cache.get(key) == token:
+            cache.delete(key)
+
+
+@shared_task(name="tasks_app.sweep", soft_time_limit=240, time_limit=300, **IDEMPOTENT)
+def sweep_job() -> dict[str, int] | None:
+    with single_run("sweep", ttl=300) as got:
+        if not got:
+            log.info("Another sweep is running; skipped.")
+            return None
+        result = escalation.sweep(clock.now()).as_dict()
+    log.info("sweep %s", result)
+    return result
+
+
+@shared_task(name="tasks_app.send_notifications", soft_time_limit=240, time_limit=300,
+             **IDEMPOTENT)
+def send_notifications_job() -> dict[str, int]:
+    # No lock: claims make concurrent senders safe, and a second sender just helps.
+    counts = notify.send_pending()
+    if sum(counts.values()):
+        log.info("notifications %s", counts)
+    return counts
+
+
+@shared_task(name="tasks_app.daily_digest", soft_time_limit=240, time_limit=300, **IDEMPOTENT)
+def daily_digest_job() -> int:
+    created = notify.create_digests()
+    notify.kick_sender()
+    return created

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+# name → (job, schedule). Existing entries are left exactly as an admin set them.
+EVERY = {"minutes": IntervalSchedule.MINUTES}
+DEFAULTS = {
+    "escalation sweep": ("tasks_app.sweep", {"every": 5, "period": "minutes"}),
+    "send pending notifications": ("tasks_app.send_notifications",
+                                   {"every": 1, "period": "minutes"}),
+    "daily digest": ("tasks_app.daily_digest", {"minute": "30", "hour": "8"}),
+}
+
+
+class Command(BaseCommand):
+    help = "Create the default beat schedules; entries that exist are not touched."
+
+    def handle(self, *args, **options):
+        for name, (job, spec) in DEFAULTS.items():
+            if PeriodicTask.objects.filter(name=name).exists():
+                self.stdout.write(f"kept    {name}")
+                continue
+            if "every" in spec:
+                schedule, _ = IntervalSchedule.objects.get_or_create(
+                    every=spec["every"], period=EVERY[spec["period"]])
+                kwargs = {"interval": schedule}
+            else:
+                schedule, _ = CrontabSchedule.objects.get_or_create(
+                    minute=spec["minute"], hour=spec["hour"], day_of_week="*",
+                    day_of_month=spec.get("day_of_month", "*"), month_of_year="*",
+                    timezone=settings.TIME_ZONE)
+                kwargs = {"crontab": schedule}
+            PeriodicTask.objects.create(name=name, task=job, args=json.dumps([]), **kwargs)
+            self.stdout.write(f"created {name}")
