@@ -1,0 +1,109 @@
+"""Forms for the phone pages. They check shapes only; the services decide what is allowed and
+validate photos themselves."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Category
+from . import throttle
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Zero or more files under one name (the services check each one)."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        cleaned = [super(PhotosField, self).clean(f, initial) for f in files]
+        if self.required and not cleaned:
+            raise ValidationError(self.error_messages["required"], code="required")
+        return cleaned
+
+
+class ThrottledLoginForm(AuthenticationForm):
+    """Django's login form, refusing early once the username and address are locked out."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "throttled": _("Too many failed attempts. Wait 15 minutes and try again."),
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        if username and throttle.is_locked(username, self.request):
+            self.throttled = True
+            raise ValidationError(self.error_messages["throttled"], code="throttled")
+        try:
+            return super().clean()
+        except ValidationError:
+            if username:
+                throttle.record_failure(username, self.request)
+            raise
+
+
+class KeyedForm(forms.Form):
+    # Filled by the page's script with a fresh random value; see idempotency.py.
+    key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+
+class StartForm(KeyedForm):
+    pass
+
+
+class SubmitForm(KeyedForm):
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+    photos = PhotosField(label=_("After photos"), required=False)
+
+
+class ExtendForm(KeyedForm):
+    until = forms.DateTimeField(label=_("New deadline"),
+                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    reason = forms.CharField(label=_("Reason"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class VerifyForm(KeyedForm):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")),
+                                          ("reject", _("Send back"))])
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReportForm(KeyedForm):
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(),
+                                      empty_label=_("Choose a category"))
+    lng = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180,
+                           widget=forms.HiddenInput)
+    lat = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90,
+                           widget=forms.HiddenInput)
+    address = forms.CharField(label=_("Address"), required=False, max_length=255)
+    description = forms.CharField(label=_("Description"), required=False, max_length=2000,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    photos = PhotosField(label=_("Photo of the problem"))
+    fixed_on_spot = forms.BooleanField(label=_("Fixed on the spot"), required=False)
+    after_photos = PhotosField(label=_("Photo after the fix"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(is_active=True).order_by(
+            "kind", "code")
+        self.fields["lng"].error_messages["required"] = _(
+            "Set the position: use GPS or tap the map.")
+        self.fields["lat"].error_messages["required"] = _(
+            "Set the position: use GPS or tap the map.")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("fixed_on_spot") and not data.get("after_photos"):
+            self.add_error("after_photos", _("A problem fixed on the spot needs the after photo."))
+        return data

@@ -1,0 +1,102 @@
+"""Report a problem found on patrol (主动发现), and the locate call the form makes before sending."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from gridmgmt import clock
+from gridmgmt.models import Duty, Role
+from gridmgmt.services import locate as locate_point
+
+from .. import services
+from ..errors import DomainError
+from ..models import Category, Source, Task
+from ..selectors import earlier_occurrences, officer_of
+from .common import done, form_errors, officer_login_required, wants_json
+from .forms import ReportForm
+from .idempotency import clean_key, run_once
+from .mapdata import area_map
+
+
+def _source_for(officer, at) -> str:
+    # Inspectors' finds count as third-party finds in the evaluation; everyone else patrols.
+    if officer and Duty.objects.valid_at(at).filter(officer=officer,
+                                                    role=Role.INSPECTOR).exists():
+        return Source.INSPECTOR
+    return Source.PATROL
+
+
+def _reported_message(task: Task) -> list[str]:
+    where = task.grid.name + (f" · {task.road.name}" if task.road else "")
+    lines = [_("Reported as %(code)s (%(where)s).") % {"code": task.code, "where": where}]
+    if task.repeat_of_id:
+        days = (task.reported_at - task.repeat_of.reported_at).days
+        lines.append(_("This place had the same problem %(days)d days ago (%(code)s): it is "
+                       "marked as a repeat and escalated.")
+                     % {"days": days, "code": task.repeat_of.code})
+    return lines
+
+
+@officer_login_required
+def report(request: HttpRequest) -> HttpResponse:
+    now = clock.now()
+    officer = officer_of(request.user)
+    errors: list[str] = []
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                task, replayed = run_once(
+                    user=request.user, key=clean_key(d["key"]), action="report",
+                    work=lambda: services.task_report(
+                        reporter=request.user, category=d["category"], lng=d["lng"],
+                        lat=d["lat"], description=d["description"], address=d["address"],
+                        source=_source_for(officer, now), photos=d["photos"],
+                        fixed_on_spot=d["fixed_on_spot"], after_photos=d["after_photos"]))
+            except DomainError as exc:
+                errors, status = [exc.message], exc.http_status
+            else:
+                url = reverse("mobile:task", args=[task.pk])
+                if replayed:
+                    return done(request, url, _("This report was already received; nothing "
+                                                "was sent twice."))
+                lines = _reported_message(task)
+                for line in lines[1:]:
+                    messages.warning(request, line)
+                return done(request, url, lines[0])
+        else:
+            errors, status = form_errors(form), 400
+        if wants_json(request):
+            return JsonResponse({"errors": errors}, status=status)
+    else:
+        form, status = ReportForm(), 200
+    context = {"form": form, "errors": errors, "map": area_map(officer, at=now)}
+    return render(request, "mobile/report.html", context, status=status)
+
+
+@officer_login_required
+def locate(request: HttpRequest) -> HttpResponse:
+    """Grid and road for a point, and whether the chosen category was reported here lately."""
+    context: dict = {}
+    lng, lat = request.GET.get("lng", ""), request.GET.get("lat", "")
+    if lng and lat:
+        try:
+            location = locate_point(lng, lat)
+        except DomainError as exc:
+            context["error"] = exc.message
+        else:
+            context["location"] = location
+            pk = request.GET.get("category", "")
+            category = Category.objects.filter(pk=pk, is_active=True).first() \
+                if pk.isdigit() else None
+            if category is not None:
+                earlier = earlier_occurrences(category=category, lng=location.lng,
+                                              lat=location.lat, at=clock.now())
+                if earlier:
+                    context["repeat_days"] = (clock.now() - earlier[0].reported_at).days
+    return render(request, "mobile/_located.html", context)

@@ -1,0 +1,93 @@
+"""Reads for the phone pages. Every list starts from ``tasks_visible_to``, so a page can only
+narrow the caller's scope, never widen it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Value, When
+
+from gridmgmt.models import Duty, Officer, Role
+
+from ..models import Light, Task
+from ..selectors import VERIFIER_ROLES, officer_of, tasks_visible_to
+from ..workflow import CLOCK_RUNNING, Status
+
+# Tasks someone still has to fix (a submitted task waits for its verifier instead).
+TO_FIX = (Status.REPORTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.ON_HOLD)
+ASSIGNEE_OPEN = (Status.ASSIGNED, Status.IN_PROGRESS, Status.ON_HOLD)
+LIST_LIMIT = 200
+
+FILTERS = ("mine", "grid", "road", "verify")
+
+
+@dataclass(frozen=True)
+class Tabs:
+    grid: bool
+    road: bool
+    verify: bool
+
+    def allows(self, name: str) -> bool:
+        return name == "mine" or getattr(self, name, False)
+
+
+def tabs_for(officer: Officer | None, *, at: datetime) -> Tabs:
+    if officer is None:
+        return Tabs(grid=False, road=False, verify=False)
+    roles = set(Duty.objects.valid_at(at).filter(officer=officer).values_list("role", flat=True))
+    return Tabs(grid=Role.GRID_OFFICER in roles, road=Role.ROAD_CHIEF in roles,
+                verify=bool(roles & set(VERIFIER_ROLES)))
+
+
+def with_live_urgency(qs: QuerySet[Task], *, now: datetime) -> QuerySet[Task]:
+    """The light as of ``now`` for tasks whose clock runs (the stored one may wait for the next
+    sweep), the stored light otherwise; ordered red, yellow, green, then nearest deadline."""
+    running = Q(status__in=CLOCK_RUNNING)
+    red = (running & Q(deadline__lte=now)) | (~running & Q(light=Light.RED))
+    yellow = (running & Q(yellow_at__lte=now)) | (~running & Q(light=Light.YELLOW))
+    return qs.annotate(
+        urgency=Case(When(red, then=Value(0)), When(yellow, then=Value(1)), default=Value(2),
+                     output_field=IntegerField()),
+        live_light=Case(When(red, then=Value(Light.RED)), When(yellow, then=Value(Light.YELLOW)),
+                        default=Value(Light.GREEN), output_field=CharField()),
+    ).order_by("urgency", F("deadline").asc(nulls_last=True), "pk")
+
+
+def task_list(*, user: AbstractBaseUser, which: str, now: datetime) -> QuerySet[Task]:
+    officer = officer_of(user)
+    qs = tasks_visible_to(user, at=now)
+    duties = Duty.objects.valid_at(now).filter(officer=officer)
+    if which == "grid":
+        qs = qs.filter(status__in=TO_FIX,
+                       grid__in=duties.filter(role=Role.GRID_OFFICER).values("grid_id"))
+    elif which == "road":
+        qs = qs.filter(status__in=TO_FIX,
+                       road__in=duties.filter(role=Role.ROAD_CHIEF).values("road_id"))
+    elif which == "verify":
+        qs = qs.filter(status=Status.SUBMITTED)
+    else:
+        qs = qs.filter(assignee=officer, status__in=ASSIGNEE_OPEN) if officer else qs.none()
+    return with_live_urgency(qs.select_related("category", "grid", "road"), now=now)
+
+
+def light_counts(qs: QuerySet[Task]) -> dict[str, int]:
+    """Counts per light in one query (the list itself is cut at LIST_LIMIT)."""
+    counts = qs.order_by().aggregate(
+        total=Count("pk"),
+        red=Count("pk", filter=Q(urgency=0)),
+        yellow=Count("pk", filter=Q(urgency=1)),
+        green=Count("pk", filter=Q(urgency=2)),
+    )
+    return {k: v or 0 for k, v in counts.items()}
+
+
+def task_for_page(*, user: AbstractBaseUser, pk: int, now: datetime) -> Task | None:
+    return (
+        tasks_visible_to(user, at=now)
+        .select_related("category", "grid__community__parent__parent", "road", "assignee",
+                        "reporter", "repeat_of")
+        .filter(pk=pk)
+        .first()
+    )

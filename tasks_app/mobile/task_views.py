@@ -1,0 +1,166 @@
+"""My tasks, the task page, its actions, and its photos."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gridmgmt import clock
+
+from .. import services
+from ..errors import DomainError
+from ..models import Photo, Task
+from ..selectors import is_verifier_for, officer_of, tasks_visible_to
+from ..workflow import CLOCK_RUNNING, Status
+from . import forms
+from .common import clock_text, done, form_errors, officer_login_required, refused
+from .idempotency import clean_key, run_once
+from .selectors import LIST_LIMIT, light_counts, tabs_for, task_for_page, task_list
+
+
+@officer_login_required
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    now = clock.now()
+    officer = officer_of(request.user)
+    tabs = tabs_for(officer, at=now)
+    which = request.GET.get("f", "mine")
+    if not tabs.allows(which):
+        which = "mine"
+    qs = task_list(user=request.user, which=which, now=now)
+    tasks = list(qs[:LIST_LIMIT])
+    for task in tasks:
+        task.clock_text, task.overdue = clock_text(task, now)
+    context = {"tasks": tasks, "counts": light_counts(qs), "which": which, "tabs": tabs,
+               "officer": officer, "limit": LIST_LIMIT, "now": now}
+    if request.headers.get("HX-Request"):
+        return render(request, "mobile/_task_list.html", context)
+    return render(request, "mobile/tasks.html", context)
+
+
+def _available_actions(request: HttpRequest, task: Task, events: list) -> set[str]:
+    """The actions the caller may take now, mirroring the services' own checks (which still
+    decide: a stale page only means a refused action with the service's message)."""
+    officer = officer_of(request.user)
+    actions: set[str] = set()
+    if officer is not None and task.assignee_id == officer.pk:
+        if task.status == Status.ASSIGNED:
+            actions.add("start")
+        if task.status == Status.IN_PROGRESS:
+            actions.add("submit")
+        if (task.status in CLOCK_RUNNING and task.deadline is not None
+                and task.extension_requested_until is None):
+            actions.add("extend")
+    if task.status == Status.SUBMITTED and is_verifier_for(request.user, task):
+        submitter = next((e.actor_id for e in reversed(events)
+                          if e.to_status == Status.SUBMITTED), None)
+        if submitter is None or submitter != request.user.pk:
+            actions.add("verify")
+    return actions
+
+
+@officer_login_required
+def task_page(request: HttpRequest, pk: int) -> HttpResponse:
+    now = clock.now()
+    task = task_for_page(user=request.user, pk=pk, now=now)
+    if task is None:
+        raise Http404
+    events = list(task.events.select_related("actor__officer"))
+    photos = list(task.photos.all())
+    actions = _available_actions(request, task, events)
+    task.clock_text, task.overdue = clock_text(task, now)
+    default_until = timezone.localtime(max(task.deadline or now, now) + timedelta(days=1))
+    context = {
+        "task": task, "events": events, "photos": photos, "actions": actions,
+        "submit_form": forms.SubmitForm(),
+        "extend_form": forms.ExtendForm(initial={"until": default_until.strftime("%Y-%m-%dT%H:%M")}),
+        "verify_form": forms.VerifyForm(),
+    }
+    if task.repeat_of_id:
+        context["repeat_days"] = (task.reported_at - task.repeat_of.reported_at).days
+    return render(request, "mobile/task.html", context)
+
+
+def _act(request: HttpRequest, pk: int, *, form_class, action: str,
+         perform: Callable[[Task, dict], Task], message: str,
+         next_url: Callable[[Task], str] | None = None) -> HttpResponse:
+    now = clock.now()
+    # Out of scope is not found: another grid's task does not exist for this officer.
+    task = task_for_page(user=request.user, pk=pk, now=now)
+    if task is None:
+        raise Http404
+    url = reverse("mobile:task", args=[task.pk])
+    form = form_class(request.POST, request.FILES)
+    if not form.is_valid():
+        return refused(request, url, form_errors(form))
+    try:
+        task, replayed = run_once(user=request.user, key=clean_key(form.cleaned_data["key"]),
+                                  action=action, work=lambda: perform(task, form.cleaned_data))
+    except DomainError as exc:
+        return refused(request, url, [exc.message], exc.http_status)
+    if replayed:
+        message = _("This was already received; nothing was sent twice.")
+    return done(request, next_url(task) if next_url else url, message)
+
+
+@require_POST
+@officer_login_required
+def start(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, form_class=forms.StartForm, action="start",
+                perform=lambda t, d: services.task_start(task=t, actor=request.user),
+                message=_("Started. Submit the fix with an after photo when it is done."))
+
+
+@require_POST
+@officer_login_required
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, form_class=forms.SubmitForm, action="submit",
+                perform=lambda t, d: services.task_submit(task=t, actor=request.user,
+                                                          note=d["note"], photos=d["photos"]),
+                message=_("Submitted for verification."),
+                next_url=lambda t: reverse("mobile:tasks"))
+
+
+@require_POST
+@officer_login_required
+def extend(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, form_class=forms.ExtendForm, action="extend",
+                perform=lambda t, d: services.task_request_extension(
+                    task=t, actor=request.user, until=d["until"], reason=d["reason"]),
+                message=_("Extension requested; a supervisor will decide."))
+
+
+@require_POST
+@officer_login_required
+def verify(request: HttpRequest, pk: int) -> HttpResponse:
+    approved = request.POST.get("decision") == "approve"
+    return _act(request, pk, form_class=forms.VerifyForm, action="verify",
+                perform=lambda t, d: services.task_verify(
+                    task=t, actor=request.user, approved=d["decision"] == "approve",
+                    note=d["note"]),
+                message=_("Approved: the task is closed.") if approved
+                else _("Sent back for rework."),
+                next_url=lambda t: reverse("mobile:tasks") + "?f=verify")
+
+
+@officer_login_required
+def photo(request: HttpRequest, pk: int) -> FileResponse:
+    """Photos only through here: the task must be in the caller's scope (media is not served)."""
+    found = Photo.objects.filter(pk=pk, task__in=tasks_visible_to(request.user)).first()
+    if found is None:
+        raise Http404
+    try:
+        handle = found.image.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    content_type = mimetypes.guess_type(found.image.name)[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
