@@ -3,6 +3,8 @@ campaigns. Writes go through ``services``; nothing here imports from above the m
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
 from pathlib import PurePosixPath
 
@@ -399,3 +401,102 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.key}"
+
+
+# == Open311 GeoReport v2 (tasks_app/api/open311) ============================================
+# Other systems (citizen apps, the 12345 hotline) file tasks through Open311. These models belong
+# to the API: the clients allowed to post, the requests they filed, and the extra questions a
+# category asks (service definition attributes).
+
+
+class Open311Client(models.Model):
+    """A system allowed to post Open311 requests. Only a digest of its API key is stored: the key
+    is shown once, when the admin issues it."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    source = models.CharField(_("files tasks as"), max_length=20, choices=Source.choices,
+                              default=Source.CITIZEN)
+    key_prefix = models.CharField(_("key starts with"), max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Open311 client")
+        verbose_name_plural = _("Open311 clients")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def digest(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def issue_key(self) -> str:
+        """Set a new random key (the old one stops working) and return it; save afterwards."""
+        key = secrets.token_urlsafe(30)
+        self.key_prefix, self.key_hash = key[:8], self.digest(key)
+        return key
+
+
+class Open311Request(models.Model):
+    """A task filed through Open311: which client filed it, the token it was given, and the
+    citizen's contact details (never published)."""
+
+    task = models.OneToOneField(Task, models.CASCADE, related_name="open311_request")
+    client = models.ForeignKey(Open311Client, models.PROTECT, related_name="requests",
+                               verbose_name=_("client"))
+    token = models.CharField(max_length=32, unique=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    device_id = models.CharField(_("device id"), max_length=100, blank=True)
+    account_id = models.CharField(_("account id"), max_length=100, blank=True)
+    media_url = models.URLField(_("media URL"), max_length=500, blank=True)
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Open311 request")
+        verbose_name_plural = _("Open311 requests")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.client} · {self.task_id}"
+
+
+class ServiceAttribute(models.Model):
+    """An extra question a category asks when a request is posted (an attribute of the Open311
+    service definition), e.g. which kind of vehicle is parked."""
+
+    class Datatype(models.TextChoices):
+        STRING = "string", _("Short text")
+        NUMBER = "number", _("Number")
+        DATETIME = "datetime", _("Date and time")
+        TEXT = "text", _("Long text")
+        SINGLE = "singlevaluelist", _("One of a list")
+        MULTI = "multivaluelist", _("Several of a list")
+
+    category = models.ForeignKey(Category, models.CASCADE, related_name="service_attributes",
+                                 verbose_name=_("category"))
+    code = models.CharField(_("code"), max_length=32)
+    description = models.CharField(_("question"), max_length=255)
+    datatype = models.CharField(_("data type"), max_length=16, choices=Datatype.choices,
+                                default=Datatype.STRING)
+    datatype_description = models.CharField(_("data type help"), max_length=255, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=1)
+    values = models.JSONField(_("values (list of {key, name})"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("service attribute")
+        verbose_name_plural = _("service attributes")
+        ordering = ["category", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "code"], name="one_attribute_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category.code}/{self.code}"
