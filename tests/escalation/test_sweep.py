@@ -221,3 +221,19 @@ def test_digest_once_per_day(world):
     assert set(digests.values_list("recipient__user__username", flat=True)) >= {
         "grid1", "commhead", "streetlead", "supervisor"}
     assert "streetlead2" not in set(digests.values_list("recipient__user__username", flat=True))
+
+
+def test_setup_schedules_creates_defaults_and_keeps_admin_edits(db, capsys):
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    call_command("setup_schedules")
+    sweep = PeriodicTask.objects.get(name="escalation sweep")
+    assert sweep.task == "tasks_app.sweep" and sweep.interval.every == 5
+    digest = PeriodicTask.objects.get(name="daily digest")
+    assert (digest.crontab.hour, digest.crontab.minute) == ("8", "30")
+    # An admin slows the sweep down; running the command again must not undo it.
+    sweep.interval, _ = IntervalSchedule.objects.get_or_create(every=10, period="minutes")
+    sweep.save()
+    call_command("setup_schedules")
+    assert PeriodicTask.objects.get(name="escalation sweep").interval.every == 10
+    assert PeriodicTask.objects.filter(name="escalation sweep").count() == 1
