@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files, no CDN
     "django_celery_beat",
     "gridmgmt",
     "tasks_app",
@@ -174,6 +175,16 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Grid task tracker API",
     "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CategoryKindEnum": "tasks_app.models.Category.Kind",
+        "PhotoKindEnum": "tasks_app.models.Photo.Kind",
+        "TaskEventKindEnum": "tasks_app.models.TaskEvent.Kind",
+    },
 }
 
 # Security. Production runs with DEBUG off behind a TLS-terminating proxy.

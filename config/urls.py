@@ -3,8 +3,12 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from tasks_app.api import admin as _api_admin  # noqa: F401  (registers the Open311 admin)
+
 # Media (task photos) is never served openly: photos go through views that check the task's scope.
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("tasks_app.api.urls")),
+    path("open311/v2/", include("tasks_app.api.open311.urls")),
     path("m/", include("tasks_app.mobile.urls")),
 ]

@@ -1,0 +1,61 @@
+"""Admin for Open311: API keys for the systems that post requests, the requests they filed, and
+the extra questions (service attributes) a category asks. Imported by config/urls.py, because
+this package is not an app the admin discovers by itself."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Open311Client, Open311Request, ServiceAttribute
+
+
+@admin.register(Open311Client)
+class Open311ClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "source", "key_prefix", "is_active", "created_at"]
+    list_filter = ["is_active", "source"]
+    search_fields = ["name", "key_prefix"]
+    readonly_fields = ["key_prefix", "created_at"]
+    fields = ["name", "source", "is_active", "key_prefix", "created_at"]
+    actions = ["issue_new_key"]
+
+    def save_model(self, request, obj, form, change):
+        key = obj.issue_key() if not change else None
+        super().save_model(request, obj, form, change)
+        if key:
+            self._show_key(request, obj, key)
+
+    @admin.action(description=_("Issue a new API key (the old one stops working)"))
+    def issue_new_key(self, request, queryset):
+        for client in queryset:
+            key = client.issue_key()
+            client.save(update_fields=["key_prefix", "key_hash"])
+            self._show_key(request, client, key)
+
+    def _show_key(self, request, client, key: str) -> None:
+        self.message_user(request, _("API key for %(name)s: %(key)s — copy it now, it is not "
+                                     "shown again.") % {"name": client.name, "key": key},
+                          messages.WARNING)
+
+
+@admin.register(Open311Request)
+class Open311RequestAdmin(admin.ModelAdmin):
+    list_display = ["task", "client", "created_at"]
+    list_filter = ["client"]
+    search_fields = ["task__code", "token", "email", "phone"]
+    list_select_related = ["task", "client"]
+    readonly_fields = [f.name for f in Open311Request._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ServiceAttribute)
+class ServiceAttributeAdmin(admin.ModelAdmin):
+    list_display = ["category", "code", "description", "datatype", "required", "order"]
+    list_filter = ["category", "datatype", "required"]
+    search_fields = ["code", "description", "category__code", "category__name"]
+    list_select_related = ["category"]

@@ -1,0 +1,24 @@
+"""What every /api/v1/ view shares: the error handler, pagination and throttles."""
+
+from __future__ import annotations
+
+from rest_framework.pagination import PageNumberPagination
+
+from .errors import exception_handler
+from .throttles import AnonThrottle, UserThrottle
+
+
+class ApiPagination(PageNumberPagination):
+    """50 rows a page by default; ``page_size`` up to 200, never more."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class ApiViewMixin:
+    throttle_classes = [AnonThrottle, UserThrottle]
+    pagination_class = ApiPagination
+
+    def get_exception_handler(self):
+        return exception_handler

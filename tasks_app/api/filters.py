@@ -1,0 +1,134 @@
+"""Filters and ordering for the task list. Filters only narrow the caller's scope, which the view
+takes from ``selectors.tasks_visible_to``."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.filters import OrderingFilter
+
+from ..models import Light, Source, Task
+from ..selectors import by_urgency, officer_of
+from ..workflow import OPEN_STATUSES, Status
+
+
+class BBoxField(forms.CharField):
+    default_error_messages = {
+        "invalid": _("Give the box as minlng,minlat,maxlng,maxlat in WGS-84 degrees."),
+    }
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            box = [float(v) for v in value.split(",")]
+        except ValueError as exc:
+            raise forms.ValidationError(self.error_messages["invalid"], "invalid") from exc
+        if len(box) != 4:
+            raise forms.ValidationError(self.error_messages["invalid"], "invalid")
+        min_lng, min_lat, max_lng, max_lat = box
+        if not (-180 <= min_lng <= max_lng <= 180 and -90 <= min_lat <= max_lat <= 90):
+            raise forms.ValidationError(self.error_messages["invalid"], "invalid")
+        return min_lng, min_lat, max_lng, max_lat
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class BBoxFilter(filters.Filter):
+    field_class = BBoxField
+
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        if not value:
+            return qs
+        min_lng, min_lat, max_lng, max_lat = value
+        return qs.filter(lng__gte=min_lng, lng__lte=max_lng, lat__gte=min_lat, lat__lte=max_lat)
+
+
+class TaskFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=Status.choices, help_text=_(
+        "One or more statuses (repeat the parameter)."))
+    open = filters.BooleanFilter(method="filter_open", help_text=_("Only open (or closed) tasks."))
+    light = filters.MultipleChoiceFilter(choices=Light.choices)
+    source = filters.MultipleChoiceFilter(choices=Source.choices)
+    category = filters.NumberFilter(field_name="category_id")
+    grid = filters.NumberFilter(field_name="grid_id")
+    road = filters.NumberFilter(field_name="road_id")
+    community = filters.NumberFilter(field_name="grid__community_id")
+    street = filters.NumberFilter(field_name="grid__community__parent_id")
+    district = filters.NumberFilter(field_name="grid__community__parent__parent_id")
+    region = filters.NumberFilter(method="filter_region", help_text=_(
+        "Tasks in this district, street or community."))
+    assignee = filters.CharFilter(
+        method="filter_assignee", help_text=_("An officer id, or `me` for the caller."),
+        validators=[RegexValidator(r"^(me|[0-9]{1,18})$", _("Give an officer id or `me`."))])
+    department = filters.NumberFilter(field_name="department_id")
+    campaign = filters.NumberFilter(field_name="campaign_id")
+    repeat = filters.BooleanFilter(method="filter_repeat", help_text=_(
+        "Only repeated problems (or only first occurrences)."))
+    supervised = filters.BooleanFilter()
+    fixed_on_spot = filters.BooleanFilter()
+    reported_after = filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
+    reported_before = filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
+    deadline_after = filters.IsoDateTimeFilter(field_name="deadline", lookup_expr="gte")
+    deadline_before = filters.IsoDateTimeFilter(field_name="deadline", lookup_expr="lt")
+    closed_after = filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="gte")
+    closed_before = filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
+    bbox = BBoxFilter(help_text=_("minlng,minlat,maxlng,maxlat"))
+
+    class Meta:
+        model = Task
+        fields: list[str] = []
+
+    def filter_open(self, qs: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return qs
+        return qs.filter(status__in=OPEN_STATUSES) if value else qs.exclude(
+            status__in=OPEN_STATUSES)
+
+    def filter_region(self, qs: QuerySet, name: str, value) -> QuerySet:
+        if value is None:
+            return qs
+        return qs.filter(Q(grid__community_id=value) | Q(grid__community__parent_id=value)
+                         | Q(grid__community__parent__parent_id=value))
+
+    def filter_assignee(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        if not value:
+            return qs
+        if value == "me":
+            officer = officer_of(self.request.user if self.request else None)
+            return qs.filter(assignee=officer) if officer else qs.none()
+        return qs.filter(assignee_id=int(value))
+
+    def filter_repeat(self, qs: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return qs
+        return qs.filter(repeat_of__isnull=not value)
+
+
+class TaskOrdering(OrderingFilter):
+    """``ordering=urgency``: red, then yellow, then green, nearest deadline first (the officer's
+    phone list); otherwise the named fields, newest report first by default."""
+
+    ordering_fields = ["reported_at", "deadline", "updated_at", "closed_at", "id", "code",
+                       "status", "light", "escalation_level"]
+    ordering_description = _("urgency, or a field: reported_at, deadline, updated_at, closed_at, "
+                             "id, code, status, light, escalation_level; prefix - to reverse.")
+
+    def filter_queryset(self, request, queryset, view):
+        if request.query_params.get(self.ordering_param, "").strip() == "urgency":
+            return by_urgency(queryset)
+        ordering = self.get_ordering(request, queryset, view) or ["-reported_at"]
+        return queryset.order_by(*ordering, "-pk")
+
+    def get_schema_operation_parameters(self, view):
+        params = super().get_schema_operation_parameters(view)
+        for param in params:
+            param["schema"] = {"type": "string", "enum": ["urgency", *[
+                prefix + f for f in self.ordering_fields for prefix in ("", "-")]]}
+        return params
+

@@ -1,0 +1,333 @@
+"""Open311 GeoReport v2 under /open311/v2/: discovery, services, requests and tokens, as JSON or
+XML by the path's suffix. Reading is public; posting needs an API key issued in the admin, and
+files the task through ``services.task_report`` like any other report."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
+
+from ... import services as task_services
+from ...errors import DomainError
+from ...models import Category, Open311Client, Open311Request, Source
+from ..throttles import Open311Throttle
+from . import records
+from .formats import errors, respond
+
+SPEC = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-21T00:00:00Z"  # when this endpoint's discovery document last changed
+WINDOW = timedelta(days=90)  # the spec's default and largest date range
+LIMIT = 1000  # the spec's default number of requests; also the largest page
+MAX_DESCRIPTION = 4000
+_ATTRIBUTE = re.compile(r"^attribute\[([^\]]{1,32})\](\[\])?$")
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status, self.description = status, description
+
+
+class _FormatFromPath(DefaultContentNegotiation):
+    """The format is the path's suffix, whatever Accept says."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+@extend_schema(exclude=True)
+class Open311View(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes = [FormParser, MultiPartParser]
+    content_negotiation_class = _FormatFromPath
+
+    throttle_classes = [Open311Throttle]
+
+    def handle_exception(self, exc: Exception) -> HttpResponse:
+        fmt = self.kwargs.get("fmt", "json")
+        if isinstance(exc, Open311Error):
+            return errors(fmt, exc.status, exc.description)
+        if isinstance(exc, DomainError):
+            status = exc.http_status if exc.http_status in (403, 404, 413) else 400
+            return errors(fmt, status, exc.message)
+        if isinstance(exc, Http404):
+            return errors(fmt, 404, _("Not found."))
+        if isinstance(exc, exceptions.APIException):
+            response = errors(fmt, exc.status_code, str(exc.detail))
+            if getattr(exc, "wait", None):
+                response["Retry-After"] = str(int(exc.wait))
+            return response
+        return super().handle_exception(exc)
+
+    def check_jurisdiction(self, request) -> None:
+        wanted = request.query_params.get("jurisdiction_id")
+        if request.method == "POST":
+            wanted = request.data.get("jurisdiction_id") or wanted
+        ours = getattr(settings, "OPEN311_JURISDICTION_ID", "")
+        if wanted and ours and wanted != ours:
+            raise Open311Error(404, _("jurisdiction_id provided not found."))
+
+
+class DiscoveryView(Open311View):
+    def get(self, request, fmt: str):
+        contact = getattr(settings, "OPEN311_CONTACT", "") or _(
+            "Contact the city-management bureau's command centre.")
+        return respond(fmt, "discovery", {
+            "changeset": CHANGESET,
+            "contact": str(contact),
+            "key_service": _("API keys for posting requests are issued by the bureau's "
+                             "administrators."),
+            "endpoints": [{
+                "specification": SPEC,
+                "url": request.build_absolute_uri("/open311/v2"),
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }],
+        })
+
+
+class ServiceListView(Open311View):
+    def get(self, request, fmt: str):
+        self.check_jurisdiction(request)
+        return respond(fmt, "services", [records.service(c) for c in records.services()])
+
+
+class ServiceDefinitionView(Open311View):
+    def get(self, request, fmt: str, code: str):
+        self.check_jurisdiction(request)
+        category = Category.objects.filter(code=code, is_active=True).first()
+        if category is None:
+            raise Open311Error(404, _("service_code %(code)s not found.") % {"code": code})
+        return respond(fmt, "service_definition", records.definition(category))
+
+
+class RequestListView(Open311View):
+    def get(self, request, fmt: str):
+        self.check_jurisdiction(request)
+        params = request.query_params
+        qs = records.requests()
+        ids = _csv(params.get("service_request_id"))
+        if ids:  # the spec: a list of ids overrides every other filter
+            qs = qs.filter(code__in=ids[:LIMIT])
+        else:
+            codes = _csv(params.get("service_code"))
+            if codes:
+                qs = qs.filter(category__code__in=codes)
+            start, end = _window(params.get("start_date"), params.get("end_date"))
+            qs = qs.filter(reported_at__gte=start, reported_at__lte=end)
+            statuses = set(_csv(params.get("status")))
+            if statuses - {"open", "closed"}:
+                raise Open311Error(400, _("status must be open or closed."))
+            if statuses == {"open"}:
+                qs = qs.filter(status__in=records.OPEN_STATUSES)
+            elif statuses == {"closed"}:
+                qs = qs.exclude(status__in=records.OPEN_STATUSES)
+        page, size = _int(params.get("page"), 1, "page"), _int(params.get("page_size"), LIMIT,
+                                                               "page_size")
+        size = min(size, LIMIT)
+        rows = qs.order_by("-reported_at", "-pk")[(page - 1) * size: page * size]
+        return respond(fmt, "service_requests", [records.request(t) for t in rows])
+
+    def post(self, request, fmt: str):
+        self.check_jurisdiction(request)
+        client = _client(request.data.get("api_key"))
+        category, location = _service(request.data), _point(request.data)
+        attributes, lines = _attributes(category, request.data)
+        contact = _contact(request.data)
+        description = (request.data.get("description") or "").strip()
+        if len(description) > MAX_DESCRIPTION:
+            raise Open311Error(400, _("description is longer than %(n)d characters.")
+                               % {"n": MAX_DESCRIPTION})
+        media = request.FILES.getlist("media")[:1]
+        with transaction.atomic():
+            task = task_services.task_report(
+                reporter=None, category=category, lng=location[0], lat=location[1],
+                description="\n".join([description, *lines]).strip(),
+                address=(request.data.get("address_string") or "")[:255],
+                source=client.source or Source.CITIZEN, photos=media)
+            filed = Open311Request.objects.create(
+                task=task, client=client, token=secrets.token_urlsafe(12),
+                attributes=attributes, **contact)
+        task.refresh_from_db()
+        return respond(fmt, "service_requests", [{
+            "service_request_id": task.code,
+            "token": filed.token,
+            "service_notice": records.service_notice(task),
+            "account_id": filed.account_id or None,
+        }], status=201)
+
+
+class RequestView(Open311View):
+    def get(self, request, fmt: str, request_id: str):
+        self.check_jurisdiction(request)
+        task = records.requests().filter(code=request_id).first()
+        if task is None:
+            raise Open311Error(404, _("service_request_id %(id)s not found.") % {"id": request_id})
+        return respond(fmt, "service_requests", [records.request(task)])
+
+
+class TokenView(Open311View):
+    def get(self, request, fmt: str, token: str):
+        self.check_jurisdiction(request)
+        filed = Open311Request.objects.select_related("task").filter(token=token).first()
+        if filed is None:
+            raise Open311Error(404, _("token %(token)s not found.") % {"token": token})
+        return respond(fmt, "service_requests", [
+            {"service_request_id": filed.task.code, "token": filed.token}])
+
+
+# -- parameters ----------------------------------------------------------------------------------
+
+def _csv(raw: str | None) -> list[str]:
+    return [p.strip() for p in (raw or "").split(",") if p.strip()]
+
+
+def _int(raw: str | None, default: int, name: str) -> int:
+    if raw in (None, ""):
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise Open311Error(400, _("%(name)s must be a positive whole number.") % {"name": name})
+    return int(raw)
+
+
+def _when(raw: str | None, name: str):
+    if not raw:
+        return None
+    try:
+        value = parse_datetime(raw.strip().replace(" ", "+"))  # a "+" often arrives as a space
+    except ValueError:
+        value = None
+    if value is None:
+        raise Open311Error(400, _("%(name)s must be a W3C date-time, e.g. "
+                                  "2010-01-01T00:00:00Z.") % {"name": name})
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
+
+
+def _window(raw_start: str | None, raw_end: str | None):
+    start, end = _when(raw_start, "start_date"), _when(raw_end, "end_date")
+    if start is None and end is None:
+        end = timezone.now()
+    if start is None:
+        start = end - WINDOW
+    if end is None:
+        end = start + WINDOW
+    if end < start:
+        raise Open311Error(400, _("end_date is before start_date."))
+    if end - start > WINDOW:
+        raise Open311Error(400, _("start_date and end_date may not span more than 90 days."))
+    return start, end
+
+
+def _client(key: str | None) -> Open311Client:
+    client = Open311Client.objects.filter(key_hash=Open311Client.digest(key), is_active=True) \
+        .first() if key else None
+    if client is None:
+        raise Open311Error(403, _("Invalid api_key received -- can't proceed with "
+                                  "create_request."))
+    return client
+
+
+def _service(data) -> Category:
+    code = (data.get("service_code") or "").strip()
+    if not code:
+        raise Open311Error(400, _("service_code is required."))
+    category = Category.objects.filter(code=code, is_active=True).first()
+    if category is None:
+        raise Open311Error(404, _("service_code %(code)s not found.") % {"code": code})
+    return category
+
+
+def _point(data) -> tuple[str, str]:
+    lat, lng = (data.get("lat") or "").strip(), (data.get("long") or "").strip()
+    if not lat or not lng:
+        # We place every task in a grid, so an address alone cannot be filed.
+        raise Open311Error(400, _("lat and long are required: a request needs a point on "
+                                  "the map."))
+    return lng, lat
+
+
+def _contact(data) -> dict[str, str]:
+    limits = {"email": 254, "first_name": 100, "last_name": 100, "phone": 32, "device_id": 100,
+              "account_id": 100, "media_url": 500}
+    contact = {name: (data.get(name) or "").strip()[:limit] for name, limit in limits.items()}
+    if contact["email"]:
+        try:
+            validate_email(contact["email"])
+        except ValidationError as exc:
+            raise Open311Error(400, _("email is not a valid e-mail address.")) from exc
+    if contact["media_url"] and not re.match(r"^https?://", contact["media_url"]):
+        raise Open311Error(400, _("media_url must be an http(s) URL."))
+    return contact
+
+
+def _attributes(category: Category, data) -> tuple[dict, list[str]]:
+    """The answers to the category's questions, checked against its service definition, and
+    the lines they add to the task's description for the officers."""
+    given: dict[str, list[str]] = {}
+    for key in data:
+        m = _ATTRIBUTE.match(key)
+        if m:
+            given.setdefault(m.group(1), []).extend(
+                v for v in data.getlist(key) if str(v).strip())
+    answers, lines = {}, []
+    for attr in category.service_attributes.order_by("order", "code"):
+        values = given.get(attr.code, [])
+        if not values:
+            if attr.required:
+                raise Open311Error(400, _("attribute[%(code)s] is required.")
+                                   % {"code": attr.code})
+            continue
+        names = {str(v.get("key")): str(v.get("name", "")) for v in attr.values or []
+                 if isinstance(v, dict)}
+        if attr.datatype in (attr.Datatype.SINGLE, attr.Datatype.MULTI):
+            if attr.datatype == attr.Datatype.SINGLE:
+                values = values[:1]
+            if any(v not in names for v in values):
+                raise Open311Error(400, _("attribute[%(code)s] has a value that is not in its "
+                                          "list.") % {"code": attr.code})
+            shown = ", ".join(names[v] or v for v in values)
+        else:
+            values = values[:1]
+            _check_value(attr, values[0])
+            shown = values[0]
+        answers[attr.code] = values if attr.datatype == attr.Datatype.MULTI else values[0]
+        lines.append(f"{attr.description}: {shown}")
+    return answers, lines
+
+
+def _check_value(attr, value: str) -> None:
+    ok = True
+    if attr.datatype == attr.Datatype.NUMBER:
+        try:
+            float(value)
+        except ValueError:
+            ok = False
+    elif attr.datatype == attr.Datatype.DATETIME:
+        try:
+            ok = parse_datetime(value) is not None
+        except ValueError:
+            ok = False
+    elif len(value) > (2000 if attr.datatype == attr.Datatype.TEXT else 255):
+        ok = False
+    if not ok:
+        raise Open311Error(400, _("attribute[%(code)s] is not a valid %(type)s.")
+                           % {"code": attr.code, "type": attr.get_datatype_display()})
+

@@ -1,0 +1,286 @@
+"""Serializers: tasks as read, the bodies of the report and the workflow actions, and the
+reference data. They validate shapes only; every rule lives in ``services``."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from gridmgmt.models import Department, Duty, Grid, Officer, Region, Road
+
+from ..models import Campaign, Category, Photo, Source, Task, TaskEvent
+
+# -- tasks as read --------------------------------------------------------------------------------
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    """A rectification task. ``version`` is also sent as the ETag; send it back in If-Match."""
+
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    light_display = serializers.CharField(source="get_light_display", read_only=True)
+    source_display = serializers.CharField(source="get_source_display", read_only=True)
+    category_code = serializers.CharField(source="category.code", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    grid_code = serializers.CharField(source="grid.code", read_only=True)
+    community = serializers.IntegerField(source="grid.community_id", read_only=True)
+    community_name = serializers.CharField(source="grid.community.name", read_only=True)
+    street = serializers.IntegerField(source="grid.community.parent_id", read_only=True,
+                                      allow_null=True)
+    street_name = serializers.SerializerMethodField()
+    road_name = serializers.SerializerMethodField()
+    assignee_name = serializers.SerializerMethodField()
+    department_name = serializers.SerializerMethodField()
+    is_open = serializers.BooleanField(read_only=True)
+    is_repeat = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Task
+        fields = [
+            "id", "code", "title", "description", "category", "category_code", "category_name",
+            "source", "source_display", "status", "status_display", "light", "light_display",
+            "is_open", "lng", "lat", "address", "grid", "grid_code", "community",
+            "community_name", "street", "street_name", "road", "road_name", "reporter",
+            "assignee", "assignee_name", "department", "department_name", "campaign", "plan",
+            "fixed_on_spot", "dispatched_at", "deadline", "escalation_level", "supervised",
+            "is_repeat", "repeat_of", "repeat_seq", "rework_count", "extension_count",
+            "extension_requested_until", "held_seconds", "version", "reported_at", "started_at",
+            "submitted_at", "closed_at", "closed_late", "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_street_name(self, task: Task) -> str | None:
+        street = task.grid.community.parent
+        return street.name if street else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_road_name(self, task: Task) -> str | None:
+        return task.road.name if task.road_id else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_assignee_name(self, task: Task) -> str | None:
+        return task.assignee.name if task.assignee_id else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_department_name(self, task: Task) -> str | None:
+        return task.department.name if task.department_id else None
+
+
+TASK_RELATED = ("category", "grid__community__parent", "road", "assignee", "department")
+
+
+class TaskEventSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    actor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TaskEvent
+        fields = ["id", "kind", "kind_display", "actor", "actor_name", "from_status",
+                  "to_status", "note", "extra", "version", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_actor_name(self, event: TaskEvent) -> str | None:
+        if event.actor is None:
+            return None
+        officer = getattr(event.actor, "officer", None)
+        return officer.name if officer else event.actor.get_username()
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    url = serializers.SerializerMethodField(help_text=_("Download link; needs the same access "
+                                                        "as the task."))
+
+    class Meta:
+        model = Photo
+        fields = ["id", "kind", "kind_display", "width", "height", "size", "uploaded_by",
+                  "created_at", "url"]
+        read_only_fields = fields
+
+    def get_url(self, photo: Photo) -> str:
+        path = reverse("api:task-photo-file", kwargs={"pk": photo.task_id, "photo_pk": photo.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+# -- bodies ----------------------------------------------------------------------------------------
+
+
+class ReportSerializer(serializers.Serializer):
+    """Report a problem. Send multipart/form-data to attach photos."""
+
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True))
+    lng = serializers.FloatField(min_value=-180, max_value=180)
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=4000, required=False, allow_blank=True,
+                                        default="")
+    address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    source = serializers.ChoiceField(choices=Source.choices, default=Source.PATROL)
+    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all(), required=False,
+                                                  allow_null=True, default=None)
+    fixed_on_spot = serializers.BooleanField(default=False, help_text=_(
+        "Fixed on the spot (自处理): needs before and after photos; arrives as submitted."))
+    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list,
+                                   max_length=9, help_text=_("Before photos."))
+    after_photos = serializers.ListField(child=serializers.FileField(), required=False,
+                                         default=list, max_length=9)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text=_("Required."))
+
+
+class AssignSerializer(NoteSerializer):
+    assignee = serializers.PrimaryKeyRelatedField(queryset=Officer.objects.all())
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(),
+                                                    required=False, allow_null=True, default=None)
+
+
+class SubmitSerializer(NoteSerializer):
+    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list,
+                                   max_length=9, help_text=_(
+                                       "After photos; optional if one was added since work "
+                                       "(re)started."))
+
+
+class VerifySerializer(NoteSerializer):
+    approved = serializers.BooleanField(help_text=_(
+        "true closes the task; false sends it back for rework and needs a note."))
+
+
+class ExtendSerializer(serializers.Serializer):
+    until = serializers.DateTimeField(help_text=_("The new deadline asked for."))
+    reason = serializers.CharField(max_length=2000)
+
+
+class ExtensionDecisionSerializer(NoteSerializer):
+    approved = serializers.BooleanField(help_text=_("A refusal needs a note."))
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    image = serializers.FileField(help_text=_("A JPEG, PNG or WebP image."))
+    kind = serializers.ChoiceField(choices=Photo.Kind.choices, default=Photo.Kind.EVIDENCE)
+
+
+# -- reference data ----------------------------------------------------------------------------
+
+
+class GridSerializer(serializers.ModelSerializer):
+    community_name = serializers.CharField(source="community.name", read_only=True)
+    street = serializers.IntegerField(source="community.parent_id", read_only=True,
+                                      allow_null=True)
+
+    class Meta:
+        model = Grid
+        fields = ["id", "code", "name", "community", "community_name", "street", "boundary"]
+        read_only_fields = fields
+
+
+class GridBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Grid
+        fields = ["id", "code", "name", "community"]
+        read_only_fields = fields
+
+
+class RoadSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Road
+        fields = ["id", "code", "name", "centre_line"]
+        read_only_fields = fields
+
+
+class RoadBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Road
+        fields = ["id", "code", "name"]
+        read_only_fields = fields
+
+
+class LocationSerializer(serializers.Serializer):
+    lng = serializers.FloatField()
+    lat = serializers.FloatField()
+    grid = GridBriefSerializer()
+    road = RoadBriefSerializer(allow_null=True)
+    road_distance_m = serializers.FloatField(allow_null=True)
+
+
+class LocateQuerySerializer(serializers.Serializer):
+    lng = serializers.FloatField(min_value=-180, max_value=180)
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    level_display = serializers.CharField(source="get_level_display", read_only=True)
+
+    class Meta:
+        model = Region
+        fields = ["id", "code", "name", "level", "level_display", "parent"]
+        read_only_fields = fields
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "code", "name", "district"]
+        read_only_fields = fields
+
+
+class DutySerializer(serializers.ModelSerializer):
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = Duty
+        fields = ["id", "role", "role_display", "region", "grid", "road", "department",
+                  "valid_from", "valid_to"]
+        read_only_fields = fields
+
+
+class OfficerSerializer(serializers.ModelSerializer):
+    """An officer and their current duties. Contact details stay in the console."""
+
+    department_name = serializers.SerializerMethodField()
+    duties = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Officer
+        fields = ["id", "name", "department", "department_name", "duties"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_department_name(self, officer: Officer) -> str | None:
+        return officer.department.name if officer.department_id else None
+
+    @extend_schema_field(DutySerializer(many=True))
+    def get_duties(self, officer: Officer) -> list[dict]:
+        # Prefetched as ``current_duties`` by the view: only the duties valid now.
+        return DutySerializer(officer.current_duties, many=True).data
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    time_unit_display = serializers.CharField(source="get_time_unit_display", read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["id", "code", "name", "kind", "kind_display", "time_limit", "time_unit",
+                  "time_unit_display", "points", "high_deduction", "default_department",
+                  "auto_dispatch", "repeat_radius_m", "repeat_window_days", "is_active"]
+        read_only_fields = fields
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Campaign
+        fields = ["id", "name", "description", "lead_department", "cooperating_departments",
+                  "streets", "grids", "categories", "starts_on", "deadline", "created_at"]
+        read_only_fields = fields
+

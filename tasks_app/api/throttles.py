@@ -1,0 +1,50 @@
+"""Throttles. Counts live in Django's default cache, which is Redis when REDIS_URL is set, so every
+web process shares them. Rates come from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] when set there,
+else from the defaults below."""
+
+from __future__ import annotations
+
+from rest_framework.settings import api_settings
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+
+DEFAULT_RATES = {
+    "anon": "60/min",
+    "user": "1200/min",
+    "auth": "20/min",
+    "open311": "120/min",
+    "open311_write": "20/min",
+}
+
+
+class _Configured:
+    def get_rate(self) -> str | None:
+        configured = api_settings.DEFAULT_THROTTLE_RATES or {}
+        return configured.get(self.scope, DEFAULT_RATES.get(self.scope))
+
+
+class AnonThrottle(_Configured, AnonRateThrottle):
+    pass
+
+
+class UserThrottle(_Configured, UserRateThrottle):
+    pass
+
+
+class TokenIssueThrottle(_Configured, AnonRateThrottle):
+    """Password guessing at the token endpoint: a few tries a minute per address."""
+
+    scope = "auth"
+
+
+class Open311Throttle(_Configured, SimpleRateThrottle):
+    """Per client address; posting a request has its own, lower rate."""
+
+    def allow_request(self, request, view) -> bool:
+        self.scope = "open311" if request.method in ("GET", "HEAD", "OPTIONS") \
+            else "open311_write"
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -1,0 +1,254 @@
+"""/api/v1/tasks/: the list, the report, and every workflow step, each one service call.
+
+A task outside the caller's scope (``selectors.tasks_visible_to``) does not exist for them (404);
+an action their role may not take is 403, an illegal transition 409, a stale If-Match 412.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable
+from typing import Any
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .. import services
+from ..models import Photo, Task
+from ..selectors import tasks_visible_to
+from . import serializers as s
+from .base import ApiViewMixin
+from .concurrency import REPLAYED_HEADER, etag, expected_version, run_once
+from .errors import error_responses
+from .filters import TaskFilter, TaskOrdering
+
+IF_MATCH = OpenApiParameter(
+    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description=_('The task\'s ETag as last read, e.g. "3". A stale one answers 412.'))
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description=_("Any unique string up to 64 characters; a retry with the same key gets the "
+                  "first result instead of doing the work twice."))
+ETAG_HEADER = OpenApiResponse(s.TaskSerializer, description=_(
+    "The task after the change; the ETag header carries its version."))
+
+
+class ImageRenderer(BaseRenderer):
+    """Lets a client ask for a photo with Accept: image/*; the view sends the file itself."""
+
+    media_type = "image/*"
+    format = "image"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return JSONRenderer().render(data) if isinstance(data, dict | list) else data
+
+
+def _action_schema(body: type | None, summary: str, *errors: int, **kwargs: Any):
+    return extend_schema(
+        summary=summary, request=body, parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+        responses={200: ETAG_HEADER, **error_responses(400, 403, 404, 409, 412, *errors)},
+        **kwargs,
+    )
+
+
+@extend_schema(tags=["tasks"])
+class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                  viewsets.GenericViewSet):
+    serializer_class = s.TaskSerializer
+    filter_backends = [DjangoFilterBackend, TaskOrdering]
+    filterset_class = TaskFilter
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    queryset = Task.objects.none()  # for the schema; requests use get_queryset()
+
+    def get_queryset(self):
+        return tasks_visible_to(self.request.user).select_related(*s.TASK_RELATED)
+
+    # -- responses ---------------------------------------------------------------------------------
+
+    def _task_response(self, task: Task, *, code: int = status.HTTP_200_OK,
+                       replayed: bool = False) -> Response:
+        fresh = Task.objects.select_related(*s.TASK_RELATED).get(pk=task.pk)
+        response = Response(self.get_serializer(fresh).data, status=code)
+        response["ETag"] = etag(fresh)
+        if replayed:
+            response[REPLAYED_HEADER] = "true"
+        return response
+
+    def _act(self, request: Request, name: str, body_class: type | None,
+             do: Callable[..., Task]) -> Response:
+        task = self.get_object()
+        data: dict[str, Any] = {}
+        if body_class is not None:
+            body = body_class(data=request.data)
+            body.is_valid(raise_exception=True)
+            data = body.validated_data
+
+        def work() -> tuple[Task, str]:
+            return do(task=task, actor=request.user,
+                      expected_version=expected_version(request, task), **data), ""
+
+        outcome = run_once(request, action=name, work=work, task=task)
+        return self._task_response(outcome.task, replayed=outcome.replayed)
+
+    # -- list, read, report --------------------------------------------------------------------
+
+    @extend_schema(summary=_("Tasks in the caller's scope"), responses={
+        200: s.TaskSerializer(many=True), **error_responses(400, 404)})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary=_("One task"), responses={200: ETAG_HEADER, **error_responses(404)})
+    def retrieve(self, request, *args, **kwargs):
+        task = self.get_object()
+        response = Response(self.get_serializer(task).data)
+        response["ETag"] = etag(task)
+        return response
+
+    @extend_schema(
+        summary=_("Report a problem"), request={"application/json": s.ReportSerializer,
+                                               "multipart/form-data": s.ReportSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: OpenApiResponse(s.TaskSerializer, description=_(
+            "The registered task (dispatched at once where the category or grid says who).")),
+            **error_responses(400, 403, 413, 422)},
+    )
+    def create(self, request, *args, **kwargs):
+        body = s.ReportSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+
+        def work() -> tuple[Task, str]:
+            return services.task_report(
+                reporter=request.user, category=data["category"], lng=data["lng"],
+                lat=data["lat"], title=data["title"], description=data["description"],
+                address=data["address"], source=data["source"], photos=data["photos"],
+                fixed_on_spot=data["fixed_on_spot"], after_photos=data["after_photos"],
+                campaign=data["campaign"]), ""
+
+        outcome = run_once(request, action="report", work=work)
+        response = self._task_response(outcome.task, code=status.HTTP_201_CREATED,
+                                       replayed=outcome.replayed)
+        response["Location"] = request.build_absolute_uri(f"{outcome.task.pk}/")
+        return response
+
+    # -- workflow actions ----------------------------------------------------------------------
+
+    @_action_schema(s.AssignSerializer, _("Dispatch or reassign (supervisors)"))
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        return self._act(request, "assign", s.AssignSerializer, services.task_assign)
+
+    @_action_schema(s.NoteSerializer, _("Start work (the assignee)"))
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        return self._act(request, "start", s.NoteSerializer, services.task_start)
+
+    @_action_schema({"multipart/form-data": s.SubmitSerializer,
+                     "application/json": s.SubmitSerializer},
+                    _("Submit the fix with after photos (the assignee)"), 413)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._act(request, "submit", s.SubmitSerializer, services.task_submit)
+
+    @_action_schema(s.VerifySerializer, _("Verify: close, or send back for rework"))
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        return self._act(request, "verify", s.VerifySerializer, services.task_verify)
+
+    @_action_schema(s.ExtendSerializer, _("Ask for more time (the assignee)"))
+    @action(detail=True, methods=["post"])
+    def extend(self, request, pk=None):
+        return self._act(request, "extend", s.ExtendSerializer, services.task_request_extension)
+
+    @_action_schema(s.ExtensionDecisionSerializer,
+                    _("Approve or refuse the waiting extension request (supervisors)"))
+    @action(detail=True, methods=["post"], url_path="extend/decide", url_name="extend-decide")
+    def extend_decide(self, request, pk=None):
+        return self._act(request, "extend_decide", s.ExtensionDecisionSerializer,
+                         services.task_decide_extension)
+
+    @_action_schema(s.ReasonSerializer, _("Put on hold; the clock stops (supervisors)"))
+    @action(detail=True, methods=["post"])
+    def hold(self, request, pk=None):
+        return self._act(request, "hold", s.ReasonSerializer, services.task_hold)
+
+    @_action_schema(s.NoteSerializer, _("Resume a task on hold (supervisors)"))
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        return self._act(request, "resume", s.NoteSerializer, services.task_resume)
+
+    @_action_schema(s.ReasonSerializer, _("Refuse to register a report (supervisors)"))
+    @action(detail=True, methods=["post"])
+    def void(self, request, pk=None):
+        return self._act(request, "void", s.ReasonSerializer, services.task_void)
+
+    # -- history and photos --------------------------------------------------------------------
+
+    @extend_schema(summary=_("The task's event log, oldest first"), responses={
+        200: s.TaskEventSerializer(many=True), **error_responses(404)})
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def events(self, request, pk=None):
+        task = self.get_object()
+        events = task.events.select_related("actor__officer").order_by("created_at", "pk")
+        return Response(s.TaskEventSerializer(events, many=True).data)
+
+    @extend_schema(methods=["GET"], summary=_("The task's photos"), responses={
+        200: s.PhotoSerializer(many=True), **error_responses(404)})
+    @extend_schema(
+        methods=["POST"], summary=_("Add a photo"), parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+        request={"multipart/form-data": s.PhotoUploadSerializer},
+        responses={201: s.PhotoSerializer, **error_responses(400, 403, 404, 409, 412, 413, 415)})
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[],
+            parser_classes=[MultiPartParser, FormParser])
+    def photos(self, request, pk=None):
+        task = self.get_object()
+        if request.method == "GET":
+            photos = task.photos.order_by("created_at", "pk")
+            return Response(s.PhotoSerializer(photos, many=True,
+                                              context=self.get_serializer_context()).data)
+        body = s.PhotoUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+
+        def work() -> tuple[Task, str]:
+            photo = services.task_add_photo(
+                task=task, actor=request.user, image=body.validated_data["image"],
+                kind=body.validated_data["kind"], expected_version=expected_version(request, task))
+            return task, str(photo.pk)
+
+        outcome = run_once(request, action="photo", work=work, task=task)
+        photo = Photo.objects.get(pk=int(outcome.ref))
+        response = Response(s.PhotoSerializer(photo, context=self.get_serializer_context()).data,
+                            status=status.HTTP_201_CREATED)
+        response["ETag"] = etag(Task.objects.only("version").get(pk=task.pk))
+        if outcome.replayed:
+            response[REPLAYED_HEADER] = "true"
+        return response
+
+    @extend_schema(
+        summary=_("Download a photo"),
+        responses={(200, "image/jpeg"): OpenApiTypes.BINARY,
+                   (200, "image/png"): OpenApiTypes.BINARY,
+                   (200, "image/webp"): OpenApiTypes.BINARY, **error_responses(404)})
+    @action(detail=True, methods=["get"], url_path=r"photos/(?P<photo_pk>[0-9]+)",
+            url_name="photo-file", pagination_class=None, filter_backends=[],
+            renderer_classes=[JSONRenderer, ImageRenderer])
+    def photo_file(self, request, pk=None, photo_pk=None):
+        task = self.get_object()
+        photo = get_object_or_404(Photo, pk=photo_pk, task=task)
+        content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
+        response = FileResponse(photo.image.open("rb"), content_type=content_type)
+        response["Cache-Control"] = "private, max-age=3600"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
