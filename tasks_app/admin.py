@@ -1,0 +1,341 @@
+"""Admin for what must be fixed. The workflow owns a task's state, people, clock and history, so
+those fields are read-only here: they change only through ``services``. The event log, photos and
+escalations are records and cannot be edited at all. Staff who are not superusers see only the
+tasks of their duties (``selectors.tasks_visible_to``)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.template.defaultfilters import filesizeformat
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from gridmgmt.models import Region
+
+from . import selectors, services
+from .errors import DomainError
+from .models import (
+    Campaign,
+    Category,
+    Escalation,
+    Notification,
+    Photo,
+    Submission,
+    Task,
+    TaskEvent,
+)
+from .workflow import Status
+
+LIGHT_COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828"}
+
+
+def _status_label(value: str) -> str:
+    return Status(value).label if value in Status.values else value
+
+
+class ReadOnlyMixin:
+    """A record, not a form: viewable, never added, changed or deleted through the admin."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ScopedToTasksMixin:
+    """Rows belonging to tasks, limited to the tasks the user may see."""
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(task__in=selectors.tasks_visible_to(request.user).values("pk"))
+
+
+# -- categories and campaigns -------------------------------------------------------------------
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "time_limit", "time_unit", "points",
+                    "high_deduction", "default_department", "auto_dispatch", "is_active"]
+    list_filter = ["kind", "time_unit", "high_deduction", "auto_dispatch", "is_active",
+                   "default_department"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["default_department"]
+    list_select_related = ["default_department"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "kind", "is_active"]}),
+        (_("Time limit and points"),
+         {"fields": ["time_limit", "time_unit", "points", "high_deduction"]}),
+        (_("Dispatch"), {"fields": ["default_department", "auto_dispatch"]}),
+        (_("Repeats"), {"fields": ["repeat_radius_m", "repeat_window_days"]}),
+        (_("Escalation ladder"), {"fields": ["yellow_ratio", "level2_limits", "level3_limits"]}),
+    ]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "lead_department", "starts_on", "deadline", "task_count"]
+    list_filter = ["lead_department"]
+    search_fields = ["name", "description"]
+    date_hierarchy = "starts_on"
+    autocomplete_fields = ["lead_department", "streets", "grids"]
+    filter_horizontal = ["cooperating_departments", "categories"]
+    list_select_related = ["lead_department"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_tasks=Count("tasks"))
+
+    @admin.display(description=_("tasks"), ordering="n_tasks")
+    def task_count(self, obj: Campaign) -> int:
+        return obj.n_tasks
+
+
+# -- tasks --------------------------------------------------------------------------------------
+
+class StreetFilter(admin.SimpleListFilter):
+    title = _("street")
+    parameter_name = "street"
+
+    def lookups(self, request, model_admin):
+        return Region.objects.filter(level=Region.Level.STREET).values_list("pk", "name")
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(grid__community__parent_id=self.value())
+        return queryset
+
+
+class RepeatFilter(admin.SimpleListFilter):
+    title = _("repeated problem")
+    parameter_name = "repeat"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Repeats")), ("no", _("First occurrences"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(repeat_of__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(repeat_of__isnull=True)
+        return queryset
+
+
+class TaskEventInline(ReadOnlyMixin, admin.TabularInline):
+    """The task's timeline."""
+
+    model = TaskEvent
+    fields = ["created_at", "kind", "actor", "from_label", "to_label", "note", "extra",
+              "version"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = _("timeline")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("from"))
+    def from_label(self, obj: TaskEvent) -> str:
+        return _status_label(obj.from_status)
+
+    @admin.display(description=_("to"))
+    def to_label(self, obj: TaskEvent) -> str:
+        return _status_label(obj.to_status)
+
+
+class PhotoInline(ReadOnlyMixin, admin.TabularInline):
+    # No image link: media is not served openly, photos are shown through scoped views.
+    model = Photo
+    fields = ["kind", "file_size", "dimensions", "uploaded_by", "created_at"]
+    readonly_fields = fields
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+    @admin.display(description=_("size"))
+    def file_size(self, obj: Photo) -> str:
+        return filesizeformat(obj.size)
+
+    @admin.display(description=_("dimensions"))
+    def dimensions(self, obj: Photo) -> str:
+        return f"{obj.width} × {obj.height}"
+
+
+# Fields the workflow owns: state, people, location (grid and road come from locate()), the clock,
+# repeats and bookkeeping. They change only through services, each change with its event.
+WORKFLOW_FIELDS = [
+    "code", "category", "lng", "lat", "grid", "road", "reporter", "status", "assignee",
+    "department", "fixed_on_spot", "dispatched_at", "deadline", "yellow_at", "level2_at",
+    "level3_at", "next_escalation_at", "light", "escalation_level", "supervised", "repeat_of",
+    "repeat_seq", "rework_count", "extension_count", "extension_requested_until",
+    "hold_started_at", "hold_from_status", "held_seconds", "version", "reported_at",
+    "started_at", "submitted_at", "closed_at", "closed_late", "updated_at",
+]
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "category", "status", "light_dot", "grid", "assignee",
+                    "deadline", "level", "repeat_seq", "reported_at"]
+    list_filter = ["status", "light", "escalation_level", "supervised", "source", StreetFilter,
+                   RepeatFilter, "fixed_on_spot", "category"]
+    search_fields = ["code", "title", "address", "grid__code", "grid__name", "assignee__name"]
+    search_help_text = _("Code, title, address, grid or assignee.")
+    date_hierarchy = "reported_at"
+    list_select_related = ["category", "grid", "assignee"]
+    list_per_page = 50
+    show_full_result_count = False
+    autocomplete_fields = ["campaign"]
+    readonly_fields = WORKFLOW_FIELDS
+    fieldsets = [
+        (None, {"fields": ["code", "title", "category", "source", "description", "plan",
+                           "campaign"]}),
+        (_("Place"), {"fields": ["address", "lng", "lat", "grid", "road"]}),
+        (_("Responsibility"), {"fields": ["status", "assignee", "department", "reporter",
+                                          "fixed_on_spot"]}),
+        (_("Clock and escalation"), {"fields": [
+            "light", "escalation_level", "supervised", "reported_at", "dispatched_at",
+            "deadline", "yellow_at", "level2_at", "level3_at", "next_escalation_at",
+            "extension_count", "extension_requested_until", "hold_started_at",
+            "hold_from_status", "held_seconds", "started_at", "submitted_at", "closed_at",
+            "closed_late"]}),
+        (_("Repeats and rework"), {"fields": ["repeat_of", "repeat_seq", "rework_count"]}),
+        (_("Record"), {"fields": ["version", "updated_at"], "classes": ["collapse"]}),
+    ]
+    inlines = [TaskEventInline, PhotoInline]
+
+    def get_queryset(self, request):
+        return selectors.tasks_visible_to(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        # A report is located, dispatched and checked for repeats by services.task_report.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Void a report instead: the record of a problem is never erased.
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or selectors.is_supervisor_for(request.user, obj)
+
+    def save_model(self, request, obj, form, change) -> None:
+        changes = {f: form.cleaned_data[f] for f in form.changed_data
+                   if f in services.DETAIL_FIELDS}
+        try:
+            services.task_update_details(task=obj, actor=request.user, changes=changes)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+
+    @admin.display(description=_("light"), ordering="light")
+    def light_dot(self, obj: Task):
+        return format_html('<span style="color:{}">●</span> {}',
+                           LIGHT_COLOURS.get(obj.light, "inherit"), obj.get_light_display())
+
+    @admin.display(description=_("escalation level"), ordering="escalation_level")
+    def level(self, obj: Task) -> str:
+        return "—" if obj.escalation_level < 0 else str(obj.escalation_level)
+
+
+# -- records ------------------------------------------------------------------------------------
+
+@admin.register(TaskEvent)
+class TaskEventAdmin(ScopedToTasksMixin, ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["created_at", "task", "kind", "actor", "from_label", "to_label", "version"]
+    list_filter = ["kind"]
+    search_fields = ["task__code", "note", "actor__username"]
+    date_hierarchy = "created_at"
+    list_select_related = ["task", "actor"]
+    list_per_page = 100
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    @admin.display(description=_("from"))
+    def from_label(self, obj: TaskEvent) -> str:
+        return _status_label(obj.from_status)
+
+    @admin.display(description=_("to"))
+    def to_label(self, obj: TaskEvent) -> str:
+        return _status_label(obj.to_status)
+
+
+@admin.register(Photo)
+class PhotoAdmin(ScopedToTasksMixin, ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["pk", "task", "kind", "file_size", "dimensions", "uploaded_by", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["task__code"]
+    list_select_related = ["task", "uploaded_by"]
+    fields = ["task", "kind", "file_size", "dimensions", "uploaded_by", "created_at"]
+    readonly_fields = fields
+    show_full_result_count = False
+
+    @admin.display(description=_("size"), ordering="size")
+    def file_size(self, obj: Photo) -> str:
+        return filesizeformat(obj.size)
+
+    @admin.display(description=_("dimensions"))
+    def dimensions(self, obj: Photo) -> str:
+        return f"{obj.width} × {obj.height}"
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ScopedToTasksMixin, ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["task", "level", "reason", "crossed_at"]
+    list_filter = ["level", "reason"]
+    search_fields = ["task__code", "task__title"]
+    date_hierarchy = "crossed_at"
+    list_select_related = ["task"]
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The alert outbox; the sender job owns each row's state."""
+
+    list_display = ["created_at", "kind", "status", "recipient", "email", "task", "level",
+                    "period", "attempts", "sent_at"]
+    list_filter = ["status", "kind", "level"]
+    search_fields = ["recipient__name", "email", "task__code", "period"]
+    date_hierarchy = "created_at"
+    list_select_related = ["recipient", "task"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        visible = selectors.tasks_visible_to(request.user).values("pk")
+        return qs.filter(Q(task__in=visible) | Q(recipient__user=request.user))
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Idempotency keys of client submissions, kept so a resent one is answered, not redone."""
+
+    list_display = ["created_at", "user", "action", "task", "key"]
+    list_filter = ["action"]
+    search_fields = ["key", "user__username", "task__code"]
+    list_select_related = ["user", "task"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(user=request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
