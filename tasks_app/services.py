@@ -458,39 +458,3 @@ def task_update_details(*, task: Task, actor: AbstractBaseUser, changes: dict[st
 
 def _jsonable(value: Any) -> Any:
     return value.pk if hasattr(value, "pk") else value
-
-
-# -- details ------------------------------------------------------------------------------------
-
-# What a supervisor may correct on a task outside the workflow; everything else is the workflow's.
-DETAIL_FIELDS = ("title", "description", "address", "plan", "source", "campaign")
-
-
-@transaction.atomic
-def task_update_details(*, task: Task, actor: AbstractBaseUser, changes: dict[str, Any],
-                        expected_version: int | None = None) -> Task:
-    """Correct a task's descriptive fields (title, description, address, plan, source,
-    campaign), recorded as one ``updated`` event listing what changed."""
-    unknown = set(changes) - set(DETAIL_FIELDS)
-    if unknown:
-        raise DomainError("invalid_input", _("These fields cannot be edited: %(fields)s.")
-                          % {"fields": ", ".join(sorted(unknown))})
-    task = _lock(task, expected_version)
-    _require(is_supervisor_for(actor, task), _("Only a supervisor can edit a task."))
-    if "source" in changes and changes["source"] not in Source.values:
-        raise DomainError("invalid_input", _("Unknown source."))
-    changed = {}
-    for field, value in changes.items():
-        old = getattr(task, field)
-        if old != value:
-            setattr(task, field, value)
-            changed[field] = [_jsonable(old), _jsonable(value)]
-    if not changed:
-        return task
-    _commit(task, actor=actor, kind=Kind.UPDATED, from_status=task.status,
-            extra={"changed": changed})
-    return task
-
-
-def _jsonable(value: Any) -> Any:
-    return value.pk if hasattr(value, "pk") else value
