@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.pagination import PageNumberPagination
 
 from .errors import exception_handler
@@ -17,6 +18,9 @@ class ApiPagination(PageNumberPagination):
 
 
 class ApiViewMixin:
+    # Token first, so an anonymous caller gets 401 with ``WWW-Authenticate: Token``; a session
+    # (the console's pages) is accepted with its CSRF check.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
     throttle_classes = [AnonThrottle, UserThrottle]
     pagination_class = ApiPagination
 

@@ -1,20 +1,38 @@
-"""API fixtures: clients signed in with a token as any persona of the ``world``, and tasks in
-known places and states."""
+"""API fixtures: clients signed in with a token as any persona of the ``world``, images, and
+tasks in known places and states (built through the services, as the app would)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from gridmgmt.models import Region
 from tasks_app import services
+from tasks_app.workflow import Status
+from tests import factories as f
+
+# In G2, well away from road R1 (which runs along latitude 30.005).
+POINT_G2_OFF_ROAD = (120.015, 30.009)
+
+
+def png(size: tuple[int, int] = (8, 8), name: str = "photo.png") -> SimpleUploadedFile:
+    buf = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buf, "PNG")
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttles():
+def _fast_and_fresh(settings):
+    # Nine personas a test: hashing their passwords the production way would dominate the run.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Throttle counts live in the cache; each test starts with none.
     cache.clear()
     yield
@@ -22,7 +40,7 @@ def _fresh_throttles():
 
 
 @pytest.fixture
-def client_for() -> Callable:
+def client_for() -> Callable[..., APIClient]:
     """``client_for(officer_or_user)`` → an APIClient sending that user's token."""
 
     def make(who) -> APIClient:
@@ -36,13 +54,67 @@ def client_for() -> Callable:
 
 
 @pytest.fixture
-def report(world) -> Callable:
-    """``report(where="g1", by=world.inspector)`` → a task reported through the service."""
+def manual_category(world):
+    """A category that is never dispatched automatically: its reports stay ``reported``."""
+    return f.CategoryFactory(code="BANNER", name="违规横幅", auto_dispatch=False)
 
-    def make(where: str = "g1", by=None, **kwargs):
-        lng, lat = world.point_g1 if where == "g1" else world.point_g2
-        reporter = (by or world.inspector).user
-        return services.task_report(reporter=reporter, category=world.category, lng=lng,
-                                    lat=lat, **kwargs)
+
+@pytest.fixture
+def elsewhere(world):
+    """A second district with one grid, outside every persona's scope."""
+    d2 = f.RegionFactory(code="D2", name="另一区", level=Region.Level.DISTRICT)
+    s3 = f.RegionFactory(code="S3", name="南街道", level=Region.Level.STREET, parent=d2)
+    c3 = f.RegionFactory(code="C3", name="三社区", level=Region.Level.COMMUNITY, parent=s3)
+    return f.GridFactory(code="G3", name="三号网格", community=c3, boundary=f.square(5, 5))
+
+
+@pytest.fixture
+def report(world) -> Callable:
+    """``report(where="g1", by=officer, category=...)`` → a task reported through the service.
+    ``where`` is g1 (on road R1), g2 (off the road) or g3 (another district)."""
+
+    def make(where: str = "g1", by=None, category=None, **kwargs):
+        lng, lat = {"g1": world.point_g1, "g2": POINT_G2_OFF_ROAD,
+                    "g3": f.cell_centre(5, 5)}[where]
+        # Someone from the other district reports there; the world's inspector reports here.
+        by = by or (f.OfficerFactory() if where == "g3" else world.inspector)
+        return services.task_report(reporter=by.user, category=category or world.category,
+                                    lng=lng, lat=lat, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def task_in(world, report, manual_category) -> Callable:
+    """``task_in(status, where="g1")`` → a task in that state; assigned ones belong to the
+    grid officer of the place (the grid officer of G1 for g1)."""
+
+    def make(state: str, where: str = "g1"):
+        if state in (Status.REPORTED, Status.VOID):
+            task = report(where, category=manual_category)
+            if state == Status.VOID:
+                task = services.task_void(task=task, actor=world.supervisor.user, reason="x")
+            return task
+        task = report(where)
+        if task.status == Status.REPORTED:  # no grid officer there (another district)
+            officer = f.OfficerFactory()
+            task = services.task_assign(task=task, actor=_superuser(), assignee=officer)
+        assignee = task.assignee.user
+        if state == "extension_requested":
+            return services.task_request_extension(
+                task=task, actor=assignee, until=task.deadline + timedelta(days=2), reason="雨天")
+        if state == Status.ON_HOLD:
+            return services.task_hold(task=task, actor=_superuser(), reason="等待审批")
+        if state in (Status.IN_PROGRESS, Status.SUBMITTED, Status.CLOSED):
+            task = services.task_start(task=task, actor=assignee)
+        if state in (Status.SUBMITTED, Status.CLOSED):
+            task = services.task_submit(task=task, actor=assignee, photos=[png()])
+        if state == Status.CLOSED:
+            task = services.task_verify(task=task, actor=_superuser(), approved=True)
+        return task
+
+    return make
+
+
+def _superuser():
+    return f.UserFactory(username="root", is_superuser=True, is_staff=True)
