@@ -29,8 +29,10 @@ def context_for(row: Notification) -> dict:
            "now": timezone.localtime(now)}
     if row.task_id:
         task = row.task
-        told = Officer.objects.filter(pk__in=row.context.get("told", [])).exclude(
-            pk=row.recipient_id).order_by("name")
+        # Everyone told of this crossing is in the sibling rows of the outbox.
+        told = Officer.objects.filter(
+            notifications__task=task, notifications__level=row.level,
+            notifications__kind=row.kind).exclude(pk=row.recipient_id).order_by("name")
         ctx.update(task=task, url=task_url(task), told=list(told), late=_lateness(task, now),
                    street=task.grid.community.parent, repeat=task.repeat_of_id is not None)
     if row.kind == Notification.Kind.DIGEST:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -33,61 +34,72 @@ BATCH = 200
 
 # -- who is told ------------------------------------------------------------------------------
 
-def _ladder_duties(tasks: list[Task], now: datetime) -> dict[tuple[str, int], list[Officer]]:
-    """Current holders of the ladder roles for all these tasks' places, in one query."""
-    roads = {t.road_id for t in tasks if t.road_id}
-    communities = {t.grid.community_id for t in tasks}
-    streets = {t.grid.community.parent_id for t in tasks}
-    districts = {t.grid.community.parent.parent_id for t in tasks if t.grid.community.parent}
+@dataclass(frozen=True)
+class Place:
+    """What the ladder needs to know of a task: read as plain values, no model instances, so a
+    sweep that crosses thousands of tasks stays cheap."""
+
+    task_id: int
+    assignee_id: int | None
+    road_id: int | None
+    community_id: int | None
+    street_id: int | None
+    district_id: int | None
+
+
+def _places(task_ids: list[int]) -> dict[int, Place]:
+    rows = Task.objects.filter(pk__in=task_ids).values_list(
+        "pk", "assignee_id", "road_id", "grid__community_id", "grid__community__parent_id",
+        "grid__community__parent__parent_id")
+    return {row[0]: Place(*row) for row in rows}
+
+
+def _ladder_holders(places: list[Place], now: datetime) -> dict[tuple[str, int], list[int]]:
+    """Current holders (officer ids) of the ladder roles for all these places, in one query."""
+    roads = {p.road_id for p in places if p.road_id}
+    regions = {r for p in places for r in (p.community_id, p.street_id, p.district_id) if r}
     duties = Duty.objects.valid_at(now).filter(
         Q(role=Role.ROAD_CHIEF, road_id__in=roads)
-        | Q(role=Role.COMMUNITY_HEAD, region_id__in=communities)
-        | Q(role=Role.STREET_LEADER, region_id__in=streets)
-        | Q(role=Role.DISTRICT_SUPERVISOR, region_id__in=districts)
-    ).select_related("officer").order_by("officer_id")
-    holders: dict[tuple[str, int], list[Officer]] = defaultdict(list)
-    for duty in duties:
-        holders[(duty.role, duty.road_id or duty.region_id)].append(duty.officer)
+        | Q(role__in=[Role.COMMUNITY_HEAD, Role.STREET_LEADER, Role.DISTRICT_SUPERVISOR],
+            region_id__in=regions)
+    ).order_by("officer_id").values_list("role", "road_id", "region_id", "officer_id")
+    holders: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for role, road_id, region_id, officer_id in duties:
+        holders[(role, road_id or region_id)].append(officer_id)
     return holders
 
 
-def recipients_for(task: Task, level: int, holders) -> list[Officer]:
-    """DESIGN.md's ladder: 0 the assignee; 1 + the road chief (task on a road) or else the
-    community head; 2 + the street leader; 3 + the district supervisors."""
-    people: list[Officer] = [task.assignee] if task.assignee else []
+def recipients_for(place: Place, level: int, holders) -> list[int]:
+    """DESIGN.md's ladder, as officer ids: 0 the assignee; 1 + the road chief (task on a road)
+    or else the community head; 2 + the street leader; 3 + the district supervisors."""
+    people: list[int] = [place.assignee_id] if place.assignee_id else []
     if level >= 1:
-        chiefs = holders.get((Role.ROAD_CHIEF, task.road_id), []) if task.road_id else []
-        people += chiefs or holders.get((Role.COMMUNITY_HEAD, task.grid.community_id), [])
+        chiefs = holders.get((Role.ROAD_CHIEF, place.road_id), []) if place.road_id else []
+        people += chiefs or holders.get((Role.COMMUNITY_HEAD, place.community_id), [])
     if level >= 2:
-        people += holders.get((Role.STREET_LEADER, task.grid.community.parent_id), [])
+        people += holders.get((Role.STREET_LEADER, place.street_id), [])
     if level >= 3:
-        street = task.grid.community.parent
-        people += holders.get((Role.DISTRICT_SUPERVISOR, street.parent_id if street else None),
-                              [])
-    unique: dict[int, Officer] = {}
-    for officer in people:
-        unique.setdefault(officer.pk, officer)
-    return list(unique.values())
+        people += holders.get((Role.DISTRICT_SUPERVISOR, place.district_id), [])
+    return list(dict.fromkeys(people))
 
 
 def create_alerts(crossings: list[tuple[int, int]], *, now: datetime,
                   kind: str | None = None) -> int:
     """Outbox rows for (task id, level) crossings. Must run inside the crossing's transaction."""
-    tasks = {t.pk: t for t in Task.objects.filter(pk__in=[pk for pk, _ in crossings])
-             .select_related("assignee", "road", "category", "grid__community__parent__parent")}
-    holders = _ladder_duties(list(tasks.values()), now)
+    places = _places([pk for pk, _ in crossings])
+    holders = _ladder_holders(list(places.values()), now)
+    told = {(pk, level): recipients_for(places[pk], level, holders) for pk, level in crossings}
+    emails = dict(Officer.objects.filter(pk__in={o for ids in told.values() for o in ids})
+                  .values_list("pk", "email"))
     rows = []
-    for pk, level in crossings:
-        task = tasks[pk]
-        people = recipients_for(task, level, holders)
+    for (pk, level), people in told.items():
         row_kind = kind or (Notification.Kind.YELLOW_WARNING if level == 0
                             else Notification.Kind.ESCALATION)
-        for officer in people:
-            rows.append(Notification(
-                kind=row_kind, task=task, level=level, recipient=officer, email=officer.email,
-                context={"told": [p.pk for p in people]}, created_at=now, next_attempt_at=now,
-            ))
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        rows.extend(
+            Notification(kind=row_kind, task_id=pk, level=level, recipient_id=officer_id,
+                         email=emails.get(officer_id, ""), created_at=now, next_attempt_at=now)
+            for officer_id in people)
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
     if rows:
         transaction.on_commit(kick_sender)
     return len(rows)
