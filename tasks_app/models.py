@@ -500,3 +500,43 @@ class ServiceAttribute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category.code}/{self.code}"
+
+
+class EvaluationScheme(models.Model):
+    """How the monthly composite score (综合考评) weighs the indicators: score = base + Σ weight ×
+    indicator. Rates are fractions (0–1); counts and points enter as they are. The active scheme
+    is edited in the admin; a new scheme can be prepared and switched to at a month's start."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_active = models.BooleanField(_("active"), default=False)
+    base = models.DecimalField(_("base score"), max_digits=6, decimal_places=2, default=100)
+    w_closed_rate = models.DecimalField(_("weight: closure rate"), max_digits=6,
+                                        decimal_places=2, default=10)
+    w_on_time_rate = models.DecimalField(_("weight: on-time closure rate"), max_digits=6,
+                                         decimal_places=2, default=20)
+    w_rework_rate = models.DecimalField(_("weight: rework rate"), max_digits=6,
+                                        decimal_places=2, default=-10)
+    w_extension_rate = models.DecimalField(_("weight: extension rate"), max_digits=6,
+                                           decimal_places=2, default=-5)
+    w_patrol_rate = models.DecimalField(_("weight: patrol discovery rate"), max_digits=6,
+                                        decimal_places=2, default=10)
+    w_third_party_rate = models.DecimalField(_("weight: third-party discovery rate"),
+                                             max_digits=6, decimal_places=2, default=-15)
+    w_overdue = models.DecimalField(_("weight: per overdue task"), max_digits=6,
+                                    decimal_places=2, default=-1)
+    w_repeats = models.DecimalField(_("weight: per repeated problem"), max_digits=6,
+                                    decimal_places=2, default=-2)
+    w_points = models.DecimalField(_("weight: per deduction point"), max_digits=6,
+                                   decimal_places=2, default=-0.5)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("evaluation scheme")
+        verbose_name_plural = _("evaluation schemes")
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True),
+                                    name="one_active_scheme"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
