@@ -82,10 +82,12 @@ def area_map(officer: Officer | None, *, at: datetime) -> AreaMap | None:
         return " ".join(f"{(x - min_x) * kx:.1f},{(max_y - y) * ky:.1f}" for x, y in coords)
 
     for grid, poly in shapes:
+        # The name near the top of the grid, where it does not hide the place tapped.
         c = poly.representative_point()
-        amap.grids.append({"code": grid.code, "name": grid.name,
-                           "parts": [pts(p.exterior.coords) for p in getattr(poly, "geoms", [poly])],
-                           "x": f"{(c.x - min_x) * kx:.1f}", "y": f"{(max_y - c.y) * ky:.1f}"})
+        top = (max_y - poly.bounds[3]) * ky + 50
+        parts = [pts(p.exterior.coords) for p in getattr(poly, "geoms", [poly])]
+        amap.grids.append({"code": grid.code, "name": grid.name, "parts": parts,
+                           "x": f"{(c.x - min_x) * kx:.1f}", "y": f"{top:.1f}"})
     frame = box(min_x, min_y, max_x, max_y)
     seen = {r.pk for r, _ in lines}
     for road in Road.objects.exclude(pk__in=seen)[:MAX_ROADS]:

@@ -1,8 +1,7 @@
-"""Report a problem found on patrol (主动发现), and the locate call the form makes before sending."""
+"""Report a problem found on patrol (主动发现), and the locate call made before sending."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -30,15 +29,10 @@ def _source_for(officer, at) -> str:
     return Source.PATROL
 
 
-def _reported_message(task: Task) -> list[str]:
+def _reported_message(task: Task) -> str:
+    # A repeat is shown by the task page itself ("this place had the same problem N days ago").
     where = task.grid.name + (f" · {task.road.name}" if task.road else "")
-    lines = [_("Reported as %(code)s (%(where)s).") % {"code": task.code, "where": where}]
-    if task.repeat_of_id:
-        days = (task.reported_at - task.repeat_of.reported_at).days
-        lines.append(_("This place had the same problem %(days)d days ago (%(code)s): it is "
-                       "marked as a repeat and escalated.")
-                     % {"days": days, "code": task.repeat_of.code})
-    return lines
+    return _("Reported as %(code)s (%(where)s).") % {"code": task.code, "where": where}
 
 
 @officer_login_required
@@ -65,10 +59,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 if replayed:
                     return done(request, url, _("This report was already received; nothing "
                                                 "was sent twice."))
-                lines = _reported_message(task)
-                for line in lines[1:]:
-                    messages.warning(request, line)
-                return done(request, url, lines[0])
+                return done(request, url, _reported_message(task))
         else:
             errors, status = form_errors(form), 400
         if wants_json(request):

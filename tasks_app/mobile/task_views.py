@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from gridmgmt import clock
 
 from .. import services
+from ..deadlines import light_at
 from ..errors import DomainError
 from ..models import Photo, Task
 from ..selectors import is_verifier_for, officer_of, tasks_visible_to
@@ -76,11 +77,13 @@ def task_page(request: HttpRequest, pk: int) -> HttpResponse:
     photos = list(task.photos.all())
     actions = _available_actions(request, task, events)
     task.clock_text, task.overdue = clock_text(task, now)
+    task.live_light = light_at(task, now) if task.status in CLOCK_RUNNING else task.light
     default_until = timezone.localtime(max(task.deadline or now, now) + timedelta(days=1))
     context = {
         "task": task, "events": events, "photos": photos, "actions": actions,
         "submit_form": forms.SubmitForm(),
-        "extend_form": forms.ExtendForm(initial={"until": default_until.strftime("%Y-%m-%dT%H:%M")}),
+        "extend_form": forms.ExtendForm(
+            initial={"until": default_until.strftime("%Y-%m-%dT%H:%M")}),
         "verify_form": forms.VerifyForm(),
     }
     if task.repeat_of_id:

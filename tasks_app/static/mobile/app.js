@@ -131,7 +131,7 @@
         if (!ev.lengthComputable) return;
         var p = Math.round(ev.loaded * 100 / ev.total);
         if (bar) bar.value = p;
-        if (submitBtn) submitBtn.textContent = t('Sending', p);
+        if (submitBtn) submitBtn.textContent = t('Sending', p + '%');
       };
       xhr.onload = function () {
         var data = null;
