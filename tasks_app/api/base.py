@@ -26,3 +26,12 @@ class ApiViewMixin:
 
     def get_exception_handler(self):
         return exception_handler
+
+    def check_permissions(self, request):
+        # Throttle first: DRF checks permissions before throttles, so an anonymous caller
+        # refused with 401 would never be counted.
+        super().check_throttles(request)
+        super().check_permissions(request)
+
+    def check_throttles(self, request):
+        """Done in check_permissions."""

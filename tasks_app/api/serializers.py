@@ -130,6 +130,19 @@ class ReportSerializer(serializers.Serializer):
                                          default=list, max_length=9)
 
 
+class TaskUpdateSerializer(serializers.Serializer):
+    """Correct a task's descriptive fields (supervisors). The workflow's fields change only
+    through the actions."""
+
+    title = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    plan = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    source = serializers.ChoiceField(choices=Source.choices, required=False)
+    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all(), required=False,
+                                                  allow_null=True)
+
+
 class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 

@@ -9,7 +9,7 @@ from rest_framework.routers import DefaultRouter
 
 from . import reference, views
 from .errors import exception_handler
-from .throttles import TokenIssueThrottle
+from .throttles import AnonThrottle, TokenIssueThrottle, UserThrottle
 
 app_name = "api"
 
@@ -22,6 +22,12 @@ class TokenView(ObtainAuthToken):
 
     def get_exception_handler(self):
         return exception_handler
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document. Generating it is not free, so it is throttled like the API."""
+
+    throttle_classes = [AnonThrottle, UserThrottle]
 
 
 router = DefaultRouter()
@@ -38,6 +44,6 @@ router.register("campaigns", reference.CampaignViewSet, basename="campaign")
 urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="token"),
     path("v1/", include(router.urls)),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -143,6 +143,18 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         response["Location"] = request.build_absolute_uri(f"{outcome.task.pk}/")
         return response
 
+    @extend_schema(
+        summary=_("Correct a task's title, description, address, plan, source or campaign "
+                  "(supervisors)"),
+        request=s.TaskUpdateSerializer, parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+        responses={200: ETAG_HEADER, **error_responses(400, 403, 404, 412)})
+    def partial_update(self, request, *args, **kwargs):
+        def update(*, task, actor, expected_version, **changes):
+            return services.task_update_details(task=task, actor=actor, changes=changes,
+                                                expected_version=expected_version)
+
+        return self._act(request, "update", s.TaskUpdateSerializer, update)
+
     # -- workflow actions ----------------------------------------------------------------------
 
     @_action_schema(s.AssignSerializer, _("Dispatch or reassign (supervisors)"))

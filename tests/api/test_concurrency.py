@@ -143,3 +143,36 @@ def test_a_malformed_idempotency_key_is_400(world, client_for, task_in):
         f"/api/v1/tasks/{task.pk}/start/", {}, format="json", HTTP_IDEMPOTENCY_KEY="x" * 65)
     assert response.status_code == 400
     assert "Idempotency-Key" in response.json()["errors"]
+
+
+def test_conflicting_edits_the_second_gets_412_and_the_first_is_intact(world, client_for,
+                                                                       task_in):
+    task = task_in(Status.ASSIGNED)
+    url = f"/api/v1/tasks/{task.pk}/"
+    etag = client_for(world.supervisor).get(url)["ETag"]
+    first = client_for(world.supervisor).patch(url, {"title": "东门垃圾桶满溢"}, format="json",
+                                               HTTP_IF_MATCH=etag)
+    second = client_for(world.street_leader).patch(url, {"title": "西门垃圾桶"}, format="json",
+                                                   HTTP_IF_MATCH=etag)
+    assert first.status_code == 200 and first["ETag"] != etag
+    assert second.status_code == 412
+    task.refresh_from_db()
+    assert task.title == "东门垃圾桶满溢"
+    # Reading again and retrying with the new tag works.
+    third = client_for(world.street_leader).patch(url, {"title": "西门垃圾桶"}, format="json",
+                                                  HTTP_IF_MATCH=f'"{second.json()["version"]}"')
+    assert third.status_code == 200
+
+
+def test_only_supervisors_edit_and_workflow_fields_are_not_editable(world, client_for,
+                                                                    task_in):
+    task = task_in(Status.ASSIGNED)
+    url = f"/api/v1/tasks/{task.pk}/"
+    assert client_for(world.grid_officer).patch(url, {"title": "x"},
+                                                format="json").status_code == 403
+    response = client_for(world.supervisor).patch(url, {"status": "closed", "plan": "清运"},
+                                                  format="json")
+    assert response.status_code == 200
+    assert response.json()["status"] == Status.ASSIGNED and response.json()["plan"] == "清运"
+    assert client_for(world.supervisor).put(url, {"title": "x"}, format="json"
+                                            ).status_code == 405
