@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from gridmgmt import clock
 from gridmgmt.models import Department, Grid, Region
 
 from .models import EvaluationScheme, Source, Task, TaskEvent
@@ -131,7 +132,7 @@ def _task_figures(level: str, start: datetime, end: datetime) -> dict[int, dict]
             patrol=Count("pk", filter=registered & Q(source=Source.PATROL)),
             third_party=Count("pk", filter=registered & Q(
                 source__in=[Source.THIRD_PARTY, Source.CITY_INSPECTION])),
-            overdue=Count("pk", filter=_in("deadline", start, end) & (
+            overdue=Count("pk", filter=_in("deadline", start, min(end, clock.now())) & (
                 Q(closed_late=True) | Q(closed_at__isnull=True) | Q(closed_at__gte=end))),
             repeats=Count("pk", filter=registered & Q(repeat_of__isnull=False)),
             high_deduction=Count("pk", filter=registered & Q(category__high_deduction=True)),
