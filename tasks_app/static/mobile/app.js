@@ -14,10 +14,13 @@
     return Array.prototype.map.call(a, function (b) { return (b + 256).toString(16).slice(1); }).join('');
   }
 
+  var flash = sessionStorage.getItem('gt-flash') || '';
+  sessionStorage.removeItem('gt-flash');
   function note(text) {
     var box = $('#outbox');
     if (!box) return;
-    box.textContent = text; box.hidden = !text;
+    box.textContent = [flash, text].filter(Boolean).join(' · ');
+    box.hidden = !box.textContent;
   }
 
   // -- service worker and the offline queue ---------------------------------------------------
@@ -39,8 +42,7 @@
     window.addEventListener('online', function () { toWorker({ type: 'replay' }); });
     toWorker(navigator.onLine ? { type: 'replay' } : { type: 'count' });
   }
-  var flash = sessionStorage.getItem('gt-flash');
-  if (flash) { sessionStorage.removeItem('gt-flash'); note(flash); }
+  note('');
 
   // Pages cached for offline use belong to the person logged in: drop them at the door.
   if ('caches' in window && B.hasAttribute('data-clear-pages')) caches.delete(PAGES);
