@@ -19,6 +19,7 @@ from .models import (
     Campaign,
     Category,
     Escalation,
+    EvaluationScheme,
     Notification,
     Photo,
     Submission,
@@ -94,6 +95,23 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.display(description=_("tasks"), ordering="n_tasks")
     def task_count(self, obj: Campaign) -> int:
         return obj.n_tasks
+
+
+@admin.register(EvaluationScheme)
+class EvaluationSchemeAdmin(admin.ModelAdmin):
+    """The weights of the monthly composite score; one scheme is active at a time."""
+
+    list_display = ["name", "is_active", "base", "updated_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+    readonly_fields = ["updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "is_active", "base", "updated_at"]}),
+        (_("Rates (weight × fraction 0–1)"), {"fields": [
+            "w_closed_rate", "w_on_time_rate", "w_rework_rate", "w_extension_rate",
+            "w_patrol_rate", "w_third_party_rate"]}),
+        (_("Counts (weight × number)"), {"fields": ["w_overdue", "w_repeats", "w_points"]}),
+    ]
 
 
 # -- tasks --------------------------------------------------------------------------------------

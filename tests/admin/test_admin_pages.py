@@ -17,7 +17,14 @@ from PIL import Image
 
 from gridmgmt.models import CalendarDay, WorkCalendar
 from tasks_app import services
-from tasks_app.models import Escalation, Notification, Submission, Task, TaskEvent
+from tasks_app.models import (
+    Escalation,
+    EvaluationScheme,
+    Notification,
+    Submission,
+    Task,
+    TaskEvent,
+)
 from tasks_app.workflow import Status
 
 MODELS = [m for label in ("gridmgmt", "tasks_app") for m in apps.get_app_config(label).get_models()]
@@ -205,3 +212,13 @@ def test_staff_without_a_supervising_duty_can_only_view_a_task(client, world, ta
     url = _url(Task, "change", task.pk)
     assert client.get(url).status_code == 200
     assert client.post(url, {"title": "x"}).status_code == 403
+
+
+def test_a_second_active_evaluation_scheme_is_a_form_error(admin_client, db):
+    EvaluationScheme.objects.create(name="2026", is_active=True)
+    fields = {f.name: f.default for f in EvaluationScheme._meta.fields
+              if f.name.startswith("w_") or f.name == "base"}
+    response = admin_client.post(_url(EvaluationScheme, "add"),
+                                 {**fields, "name": "2027", "is_active": "on"})
+    assert response.status_code == 200  # the form again, with the error
+    assert not EvaluationScheme.objects.filter(name="2027").exists()
