@@ -1,0 +1,248 @@
+"""Reference data: places, people and their duties, departments, categories, the calendar.
+
+Everything is get-or-create by its natural key, so a second run adds nothing and never overwrites
+what an operator changed in the admin since (a category's time limit, a user's password).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+from gridmgmt.models import (
+    Department,
+    Duty,
+    Grid,
+    Officer,
+    Region,
+    Road,
+    Role,
+    WorkCalendar,
+    WorkPeriod,
+)
+from gridmgmt.services import calendar_fill_from_holidays
+from tasks_app.models import Campaign, Category
+
+from . import data, geo
+
+SUPERVISOR_GROUP = "督导组"
+DEFAULT_PASSWORD = "demo12345"
+
+
+@dataclass
+class Login:
+    username: str
+    role: str
+
+
+@dataclass
+class Reference:
+    district: Region
+    logins: list[Login] = field(default_factory=list)
+    created_users: int = 0
+
+
+def duties_since(now: datetime) -> datetime:
+    # Before every replayed task, so the record shows each duty holding when the task was open.
+    tz = ZoneInfo(settings.TIME_ZONE)
+    return datetime.combine(now.date().replace(year=now.year - 1, month=1, day=1), time(), tz)
+
+
+class _Loader:
+    def __init__(self, *, password: str, now: datetime) -> None:
+        self.password = password
+        self.valid_from = duties_since(now)
+        self.now = now
+        self.created_users = 0
+        self.logins: list[Login] = []
+        self.serial = 0
+        self.password_hash: str | None = None
+
+    # -- people ---------------------------------------------------------------------------------
+    def user(self, username: str, *, staff: bool = False, superuser: bool = False):
+        user, created = get_user_model().objects.get_or_create(
+            username=username,
+            defaults={"email": f"{username}@example.org", "is_staff": staff or superuser,
+                      "is_superuser": superuser},
+        )
+        if created:
+            # Hashing is deliberately slow (PBKDF2); one hash shared by all demo users keeps the
+            # load fast, and they share the one published demo password anyway.
+            if self.password_hash is None:
+                self.password_hash = make_password(self.password)
+            user.password = self.password_hash
+            user.save(update_fields=["password"])
+            self.created_users += 1
+        return user
+
+    def officer(self, username: str, name: str, role_label: str, *, staff: bool = False,
+                department: Department | None = None) -> Officer:
+        self.serial += 1
+        user = self.user(username, staff=staff)
+        if staff:
+            user.groups.add(self.supervisor_group)
+        officer, _ = Officer.objects.get_or_create(
+            user=user,
+            defaults={
+                "name": name,
+                "phone": f"1330000{self.serial:04d}",  # a reserved-looking, obviously fake range
+                "email": f"{username}@example.org",
+                # A few officers read their alerts in English.
+                "language": "en" if self.serial % 7 == 0 else "zh-hans",
+                "department": department,
+            },
+        )
+        self.logins.append(Login(username, role_label))
+        return officer
+
+    def duty(self, officer: Officer, role: str, **target) -> None:
+        Duty.objects.get_or_create(officer=officer, role=role, valid_to=None, **target,
+                                   defaults={"valid_from": self.valid_from})
+
+    # -- the whole set ----------------------------------------------------------------------------
+    def load(self) -> Reference:
+        self.supervisor_group = self._supervisor_group()
+        district, _ = Region.objects.get_or_create(
+            code=data.DISTRICT[0], defaults={"name": data.DISTRICT[1],
+                                             "level": Region.Level.DISTRICT})
+        streets = {code: Region.objects.get_or_create(
+            code=code, defaults={"name": name, "level": Region.Level.STREET, "parent": district})[0]
+            for code, name, *_ in data.STREETS}
+        communities = {code: Region.objects.get_or_create(
+            code=code, defaults={"name": name, "level": Region.Level.COMMUNITY,
+                                 "parent": streets[street]})[0]
+            for code, name, street, *_ in data.COMMUNITIES}
+        grids = self._grids(communities)
+        roads = [Road.objects.get_or_create(code=code, defaults={
+            "name": name, "centre_line": geo.road_line(points)})[0]
+            for code, name, points in data.ROADS]
+        departments = {code: Department.objects.get_or_create(
+            code=code, defaults={"name": name, "district": district})[0]
+            for code, name in data.DEPARTMENTS}
+        self._categories(departments)
+        self._calendar()
+
+        self.user("admin", superuser=True)
+        self.logins.append(Login("admin", "superuser (not an officer)"))
+        for username, name in data.SUPERVISORS:
+            o = self.officer(username, name, "district supervisor", staff=True)
+            self.duty(o, Role.DISTRICT_SUPERVISOR, region=district)
+        for code, _name, username, name in data.STREETS:
+            o = self.officer(username, name, f"street leader, {streets[code].name}", staff=True)
+            self.duty(o, Role.STREET_LEADER, region=streets[code])
+        for n, ((code, *_), name) in enumerate(
+                zip(data.COMMUNITIES, data.COMMUNITY_HEADS, strict=True), 1):
+            o = self.officer(f"commhead{n:02d}", name,
+                             f"community head, {communities[code].name}")
+            self.duty(o, Role.COMMUNITY_HEAD, region=communities[code])
+        self._grid_officers(grids)
+        for n, name in enumerate(data.ROAD_CHIEFS, 1):
+            mine = roads[(n - 1) * 2:n * 2]  # two roads each
+            o = self.officer(f"roadchief{n:02d}", name,
+                             "road chief, " + "、".join(r.name for r in mine))
+            for road in mine:
+                self.duty(o, Role.ROAD_CHIEF, road=road)
+        for username, name, dept in data.HANDLERS:
+            o = self.officer(username, name, f"handler, {departments[dept].name}",
+                             department=departments[dept])
+            self.duty(o, Role.HANDLER, department=departments[dept])
+        regions = {district.code: district, **streets}
+        for username, name, region in data.INSPECTORS:
+            label = "third-party inspector" if username == data.THIRD_PARTY_INSPECTOR \
+                else "inspector"
+            o = self.officer(username, name, f"{label}, {regions[region].name}")
+            self.duty(o, Role.INSPECTOR, region=regions[region])
+        self._campaigns(departments, streets)
+        return Reference(district=district, logins=self.logins,
+                         created_users=self.created_users)
+
+    def _grids(self, communities: dict[str, Region]) -> dict[str, list[Grid]]:
+        verts = geo.vertices()
+        out: dict[str, list[Grid]] = {}
+        n = 0
+        for code, name, _street, (c0, c1), (r0, r1) in data.COMMUNITIES:
+            for k, (col, row) in enumerate(
+                    ((c, r) for r in range(r0, r1) for c in range(c0, c1)), 1):
+                n += 1
+                grid, _ = Grid.objects.get_or_create(
+                    code=f"SFQ-G{n:03d}",
+                    defaults={"name": f"{name}第{k}网格", "community": communities[code],
+                              "boundary": geo.cell_polygon(verts, col, row)},
+                )
+                out.setdefault(code, []).append(grid)
+        return out
+
+    def _grid_officers(self, grids: dict[str, list[Grid]]) -> None:
+        # Two grid officers per community, each holding about half of its grids.
+        names = iter(data.GRID_OFFICERS)
+        n = 0
+        for code, *_ in data.COMMUNITIES:
+            mine = grids[code]
+            half = (len(mine) + 1) // 2
+            for part in (mine[:half], mine[half:]):
+                n += 1
+                o = self.officer(f"grid{n:02d}", next(names),
+                                 "grid officer, " + ", ".join(g.code for g in part))
+                for grid in part:
+                    self.duty(o, Role.GRID_OFFICER, grid=grid)
+
+    def _categories(self, departments: dict[str, Department]) -> None:
+        for cat in data.CATEGORIES:
+            Category.objects.get_or_create(code=cat.code, defaults={
+                "name": cat.name, "kind": cat.kind, "time_limit": Decimal(cat.limit),
+                "time_unit": cat.unit, "points": Decimal(cat.points),
+                "high_deduction": cat.high_deduction,
+                "default_department": departments[cat.department] if cat.department else None,
+                "auto_dispatch": cat.auto_dispatch,
+            })
+
+    def _calendar(self) -> None:
+        has_default = WorkCalendar.objects.filter(is_default=True).exists()
+        cal, created = WorkCalendar.objects.get_or_create(
+            name=data.CALENDAR_NAME, defaults={"is_default": not has_default})
+        if created:
+            WorkPeriod.objects.bulk_create(
+                [WorkPeriod(calendar=cal, weekday=wd, start=s, end=e)
+                 for wd in range(5) for s, e in ((time(8, 30), time(12)),
+                                                 (time(13, 30), time(18)))]
+            )
+        year = self.now.year
+        calendar_fill_from_holidays(calendar=cal, years=[year - 1, year, year + 1])
+
+    def _campaigns(self, departments: dict[str, Department],
+                   streets: dict[str, Region]) -> None:
+        today = self.now.date()
+        for name, lead, coop, cats, ago, length in data.CAMPAIGNS:
+            start = today.fromordinal(today.toordinal() - ago)
+            campaign, created = Campaign.objects.get_or_create(name=name, defaults={
+                "lead_department": departments[lead], "starts_on": start,
+                "deadline": start.fromordinal(start.toordinal() + length),
+                "description": f"{name}，为期{length}天。",
+            })
+            if created:
+                campaign.cooperating_departments.set([departments[c] for c in coop])
+                campaign.categories.set(Category.objects.filter(code__in=cats))
+                campaign.streets.set(streets.values())
+
+    def _supervisor_group(self) -> Group:
+        # Supervisors work in the admin console: they may read and edit, never delete history.
+        group, created = Group.objects.get_or_create(name=SUPERVISOR_GROUP)
+        if created:
+            group.permissions.set(Permission.objects.filter(
+                Q(content_type__app_label__in=["gridmgmt", "tasks_app"]),
+                Q(codename__startswith="view_") | Q(codename__startswith="change_")
+                | Q(codename__startswith="add_"),
+            ))
+        return group
+
+
+def load_reference(*, password: str = DEFAULT_PASSWORD, now: datetime) -> Reference:
+    return _Loader(password=password, now=now).load()
