@@ -5,17 +5,31 @@ and tell a queued offline submission from a sent one; a plain form post gets a r
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from ..models import Task
 from ..workflow import CLOCK_RUNNING, Status
 
 officer_login_required = login_required(login_url="mobile:login")
+
+
+def action_login_required(view):
+    """Like login_required, but back to the task page after logging in: the action's own URL
+    only takes posts."""
+    @wraps(view)
+    def wrapper(request: HttpRequest, pk: int, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(reverse("mobile:task", args=[pk]), "mobile:login")
+        return view(request, pk, *args, **kwargs)
+    return wrapper
 
 
 def wants_json(request: HttpRequest) -> bool:

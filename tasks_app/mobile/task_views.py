@@ -22,7 +22,14 @@ from ..models import Photo, Task
 from ..selectors import is_verifier_for, officer_of, tasks_visible_to
 from ..workflow import CLOCK_RUNNING, Status
 from . import forms
-from .common import clock_text, done, form_errors, officer_login_required, refused
+from .common import (
+    action_login_required,
+    clock_text,
+    done,
+    form_errors,
+    officer_login_required,
+    refused,
+)
 from .idempotency import clean_key, run_once
 from .selectors import LIST_LIMIT, light_counts, tabs_for, task_for_page, task_list
 
@@ -114,7 +121,7 @@ def _act(request: HttpRequest, pk: int, *, form_class, action: str,
 
 
 @require_POST
-@officer_login_required
+@action_login_required
 def start(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, form_class=forms.StartForm, action="start",
                 perform=lambda t, d: services.task_start(task=t, actor=request.user),
@@ -122,7 +129,7 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@officer_login_required
+@action_login_required
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, form_class=forms.SubmitForm, action="submit",
                 perform=lambda t, d: services.task_submit(task=t, actor=request.user,
@@ -132,7 +139,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@officer_login_required
+@action_login_required
 def extend(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, form_class=forms.ExtendForm, action="extend",
                 perform=lambda t, d: services.task_request_extension(
@@ -141,7 +148,7 @@ def extend(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@officer_login_required
+@action_login_required
 def verify(request: HttpRequest, pk: int) -> HttpResponse:
     approved = request.POST.get("decision") == "approve"
     return _act(request, pk, form_class=forms.VerifyForm, action="verify",

@@ -66,3 +66,10 @@ def test_pages_need_a_login(client, red_task):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("mobile:login"))
+
+
+def test_an_action_without_a_login_comes_back_to_the_task_page_after_it(client, red_task):
+    response = client.post(reverse("mobile:start", args=[red_task.pk]))
+    task_page = reverse("mobile:task", args=[red_task.pk])
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('mobile:login')}?next={task_page}"

@@ -145,6 +145,8 @@
           location.assign(data.location);
         } else if (data && data.errors) {
           busy(false); showErrors(form, data.errors);
+        } else if (xhr.status === 403) {
+          busy(false); showErrors(form, [t('Forbidden')]);
         } else if (xhr.responseURL && xhr.responseURL.indexOf(form.action) !== 0) {
           location.assign(xhr.responseURL); // e.g. sent to the login page
         } else {
