@@ -93,7 +93,8 @@ class _Loader:
             user=user,
             defaults={
                 "name": name,
-                "phone": f"1330000{self.serial:04d}",  # a reserved-looking, obviously fake range
+                # Local numbers never start with 0, so this one can belong to nobody.
+                "phone": f"0571-0000{self.serial:04d}",
                 "email": f"{username}@example.org",
                 # A few officers read their alerts in English.
                 "language": "en" if self.serial % 7 == 0 else "zh-hans",

@@ -84,7 +84,9 @@ class Command(BaseCommand):
         )
 
     def _logins(self, ref, password: str) -> None:
-        self.stdout.write(self.style.MIGRATE_HEADING(
-            f"Demo logins (password for users created by this run: {password})"))
+        # Existing users keep their password: a demo user may have changed theirs.
+        note = (f"password: {password}" if ref.created_users
+                else f"existing users kept their passwords; the seeds set {password}")
+        self.stdout.write(self.style.MIGRATE_HEADING(f"Demo logins ({note})"))
         for login in ref.logins:
             self.stdout.write(f"  {login.username:<14}{login.role}")
