@@ -81,11 +81,14 @@ def fits_the_phone(page) -> None:
         assert height >= 40
 
 
-def log_in(page, username: str) -> None:
+def log_in(page, username: str, screenshot: str = "") -> None:
     page.goto("/m/")
     expect(page).to_have_url(re.compile(r"/m/login/"))
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", "pass-12345")
+    if screenshot:
+        fits_the_phone(page)
+        shot(page, screenshot)
     page.get_by_role("button", name="登录").click()
     expect(page).to_have_url(re.compile(r"/m/(\?.*)?$"))
 

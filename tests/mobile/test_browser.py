@@ -21,7 +21,7 @@ pytestmark = needs_chromium
 def test_an_officer_starts_and_submits_a_red_task_which_leaves_the_list(page, world, tmp_path):
     red = make_red(report_at(world, world.point_g1, description="垃圾桶满溢", photos=[photo()]))
     green = report_at(world, g1_point(0))
-    log_in(page, "grid1")
+    log_in(page, "grid1", screenshot="officer-0-login")
 
     tasks = page.locator("ol.tasks a.task")
     expect(tasks).to_have_count(2)
