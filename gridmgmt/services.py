@@ -69,9 +69,10 @@ _cache: dict[str, object] = {"stamp": None, "index": None}
 
 
 def _stamp() -> tuple:
-    g = Grid.objects.aggregate(n=Count("id"), m=Max("updated_at"))
-    r = Road.objects.aggregate(n=Count("id"), m=Max("updated_at"))
-    return g["n"], g["m"], r["n"], r["m"]
+    # The highest id catches a grid replaced by another within the same updated_at instant.
+    g = Grid.objects.aggregate(n=Count("id"), m=Max("updated_at"), k=Max("id"))
+    r = Road.objects.aggregate(n=Count("id"), m=Max("updated_at"), k=Max("id"))
+    return g["n"], g["m"], g["k"], r["n"], r["m"], r["k"]
 
 
 def _index() -> _GeoIndex:

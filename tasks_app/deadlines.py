@@ -36,7 +36,9 @@ def extend_deadline(task: Task, *, new_deadline: datetime) -> None:
     cat = task.category
     clock = clock_for(cat.time_unit, new_deadline.date())
     assert task.dispatched_at is not None and task.deadline is not None
-    span = max(clock.between(task.dispatched_at, task.deadline), 0.0)
+    # From the category's limit, not the current deadline: holds and earlier extensions moved it.
+    original = deadline_after(task.dispatched_at, float(cat.time_limit), cat.time_unit, clock)
+    span = max(clock.between(task.dispatched_at, original), 0.0)
     task.deadline = new_deadline
     task.level2_at = clock.add(new_deadline, span * float(cat.level2_limits))
     task.level3_at = clock.add(new_deadline, span * float(cat.level3_limits))

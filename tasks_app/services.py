@@ -223,6 +223,8 @@ def task_assign(*, task: Task, actor: AbstractBaseUser, assignee: Officer,
         _dispatch(task, assignee=assignee, department=department, at=clock.now())
         kind = Kind.ASSIGNED
     else:
+        if from_status == Status.ON_HOLD:
+            _end_hold(task, clock.now())  # reassigning ends the hold; its time stays off the clock
         task.assignee = assignee
         task.department = department or assignee.department
         kind = Kind.REASSIGNED
@@ -335,6 +337,8 @@ def task_request_extension(*, task: Task, actor: AbstractBaseUser, until: dateti
 def task_decide_extension(*, task: Task, actor: AbstractBaseUser, approved: bool,
                           note: str = "", expected_version: int | None = None) -> Task:
     task = _lock(task, expected_version)
+    _require(task.is_open, _("A closed or void task has no deadline left to extend."),
+             "illegal_transition")
     _require(is_supervisor_for(actor, task), _("Only a supervisor can decide on extensions."))
     _require(task.extension_requested_until is not None,
              _("No extension request is waiting."), "conflict")
@@ -371,6 +375,16 @@ def task_hold(*, task: Task, actor: AbstractBaseUser, reason: str,
     return task
 
 
+def _end_hold(task: Task, now: datetime) -> int:
+    """Restart a held task's clock: thresholds move by the time on hold. Returns its seconds."""
+    held_since = task.hold_started_at or now
+    deadlines.shift_for_hold(task, hold_start=held_since, resume=now)
+    held = int((now - held_since).total_seconds())
+    task.held_seconds += max(held, 0)
+    task.hold_started_at, task.hold_from_status = None, ""
+    return held
+
+
 @transaction.atomic
 def task_resume(*, task: Task, actor: AbstractBaseUser, note: str = "",
                 expected_version: int | None = None) -> Task:
@@ -380,13 +394,10 @@ def task_resume(*, task: Task, actor: AbstractBaseUser, note: str = "",
     _require(is_supervisor_for(actor, task), _("Only a supervisor can resume a task."))
     to_status = task.hold_from_status or Status.ASSIGNED
     _check_transition(task, to_status)
-    now = clock.now()
-    held_since = task.hold_started_at or now
-    deadlines.shift_for_hold(task, hold_start=held_since, resume=now)
-    task.held_seconds += max(int((now - held_since).total_seconds()), 0)
-    task.status, task.hold_started_at, task.hold_from_status = to_status, None, ""
+    held = _end_hold(task, clock.now())
+    task.status = to_status
     _commit(task, actor=actor, kind=Kind.RESUMED, from_status=Status.ON_HOLD, note=note,
-            extra={"held_seconds": int((now - held_since).total_seconds())})
+            extra={"held_seconds": held})
     return task
 
 
