@@ -10,9 +10,11 @@ from datetime import datetime
 from django.db.models import Q
 from shapely.geometry import box
 
+from gridmgmt.errors import DomainError
 from gridmgmt.geometry import line_from_geojson, polygon_from_geojson
 from gridmgmt.models import Grid, Officer, Road, Role
 from gridmgmt.selectors import duties_of, regions_below
+from gridmgmt.services import locate
 
 MAX_GRIDS = 150
 MAX_ROADS = 300
@@ -53,10 +55,26 @@ def _area_grids(officer: Officer | None, at: datetime) -> tuple[list[Grid], list
             regions.append(duty.department.district_id)
     if regions:
         grid_q |= regions_below(regions)
+    if roads:
+        grid_q |= Q(pk__in=_grids_along(roads))
     grids = list(Grid.objects.filter(grid_q)[:MAX_GRIDS])
     if not grids and not roads:
         grids = list(Grid.objects.all()[:MAX_GRIDS])
     return grids, roads
+
+
+def _grids_along(roads: list[Road], samples: int = 40) -> set[int]:
+    """The grids a road chief's roads run through, found by locating points along them."""
+    found: set[int] = set()
+    for road in roads:
+        line = line_from_geojson(road.centre_line)
+        for i in range(samples + 1):
+            pt = line.interpolate(i / samples, normalized=True)
+            try:
+                found.add(locate(pt.x, pt.y).grid.pk)
+            except DomainError:
+                continue  # a stretch outside every grid
+    return found
 
 
 def area_map(officer: Officer | None, *, at: datetime) -> AreaMap | None:

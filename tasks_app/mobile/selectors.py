@@ -32,6 +32,11 @@ class Tabs:
     def allows(self, name: str) -> bool:
         return name == "mine" or getattr(self, name, False)
 
+    @property
+    def default(self) -> str:
+        # Inspectors and leaders use the phone to verify; everyone else to work their tasks.
+        return "verify" if self.verify and not (self.grid or self.road) else "mine"
+
 
 def tabs_for(officer: Officer | None, *, at: datetime) -> Tabs:
     if officer is None:

@@ -39,7 +39,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     officer = officer_of(request.user)
     tabs = tabs_for(officer, at=now)
-    which = request.GET.get("f", "mine")
+    which = request.GET.get("f") or tabs.default
     if not tabs.allows(which):
         which = "mine"
     qs = task_list(user=request.user, which=which, now=now)

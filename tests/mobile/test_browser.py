@@ -100,7 +100,8 @@ def test_an_inspector_verifies_a_submitted_fix(page, world):
     services.task_submit(task=task, actor=world.grid_officer.user, note="已拆除",
                          photos=[photo(color="#40a040")])
     log_in(page, "inspector")
-    page.get_by_role("link", name="待核查").click()
+    # An inspector's list opens on the fixes waiting for verification.
+    expect(page.locator("nav.tabs a[aria-current]")).to_have_text("待核查")
     link = page.locator(f"a[href='/m/t/{task.pk}/']")
     expect(link).to_have_count(1)
     link.click()

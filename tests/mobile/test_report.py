@@ -123,3 +123,10 @@ def test_the_service_worker_is_served_under_m(client):
     body = response.content.decode()
     assert "/static/mobile/app.js" in body and "const SCOPE = '/m/'" in body
     assert client.get(reverse("mobile:offline")).status_code == 200
+
+
+def test_a_road_chiefs_map_draws_the_grids_the_road_runs_through(client, world):
+    client.force_login(world.road_chief.user)
+    html = client.get(reverse("mobile:report")).content.decode()
+    assert html.count('class="grid"') == 2  # R1 crosses G1 and G2
+    assert 'class="road"' in html

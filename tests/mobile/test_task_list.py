@@ -117,3 +117,12 @@ def test_the_refresh_button_gets_only_the_list(client, world, red_task):
     html = response.content.decode()
     assert html.startswith('<section id="tasklist">')
     assert "<html" not in html
+
+
+def test_an_inspectors_list_opens_on_what_waits_for_verification(client, world):
+    client.force_login(world.inspector.user)
+    html = client.get(reverse("mobile:tasks")).content.decode()
+    assert 'href="?f=verify" aria-current="page"' in html
+    client.force_login(world.grid_officer.user)
+    html = client.get(reverse("mobile:tasks")).content.decode()
+    assert 'href="?f=mine" aria-current="page"' in html
