@@ -23,6 +23,8 @@ class ApiViewMixin:
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     throttle_classes = [AnonThrottle, UserThrottle]
     pagination_class = ApiPagination
+    # Any path segment reaches the view, so a malformed id is a JSON 404 like a missing one.
+    lookup_value_regex = "[^/]+"
 
     def get_exception_handler(self):
         return exception_handler

@@ -12,9 +12,26 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter
 
-from ..models import Light, Source, Task
+from gridmgmt import clock
+from gridmgmt.models import Department, Duty, Grid, Officer, Region, Road, Role
+
+from ..models import Campaign, Category, Light, Source, Task
 from ..selectors import by_urgency, officer_of
 from ..workflow import OPEN_STATUSES, Status
+
+
+class IdField(forms.IntegerField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
+class IdFilter(filters.NumberFilter):
+    """A row id: a whole number (NumberFilter alone would take 1e300 and reach the database)."""
+
+    field_class = IdField
 
 
 class BBoxField(forms.CharField):
@@ -55,19 +72,19 @@ class TaskFilter(filters.FilterSet):
     open = filters.BooleanFilter(method="filter_open", help_text=_("Only open (or closed) tasks."))
     light = filters.MultipleChoiceFilter(choices=Light.choices)
     source = filters.MultipleChoiceFilter(choices=Source.choices)
-    category = filters.NumberFilter(field_name="category_id")
-    grid = filters.NumberFilter(field_name="grid_id")
-    road = filters.NumberFilter(field_name="road_id")
-    community = filters.NumberFilter(field_name="grid__community_id")
-    street = filters.NumberFilter(field_name="grid__community__parent_id")
-    district = filters.NumberFilter(field_name="grid__community__parent__parent_id")
-    region = filters.NumberFilter(method="filter_region", help_text=_(
+    category = IdFilter(field_name="category_id")
+    grid = IdFilter(field_name="grid_id")
+    road = IdFilter(field_name="road_id")
+    community = IdFilter(field_name="grid__community_id")
+    street = IdFilter(field_name="grid__community__parent_id")
+    district = IdFilter(field_name="grid__community__parent__parent_id")
+    region = IdFilter(method="filter_region", help_text=_(
         "Tasks in this district, street or community."))
     assignee = filters.CharFilter(
         method="filter_assignee", help_text=_("An officer id, or `me` for the caller."),
         validators=[RegexValidator(r"^(me|[0-9]{1,18})$", _("Give an officer id or `me`."))])
-    department = filters.NumberFilter(field_name="department_id")
-    campaign = filters.NumberFilter(field_name="campaign_id")
+    department = IdFilter(field_name="department_id")
+    campaign = IdFilter(field_name="campaign_id")
     repeat = filters.BooleanFilter(method="filter_repeat", help_text=_(
         "Only repeated problems (or only first occurrences)."))
     supervised = filters.BooleanFilter()
@@ -132,3 +149,74 @@ class TaskOrdering(OrderingFilter):
                 prefix + f for f in self.ordering_fields for prefix in ("", "-")]]}
         return params
 
+
+
+# -- reference data ------------------------------------------------------------------------------
+
+class GridFilter(filters.FilterSet):
+    code = filters.CharFilter()
+    community = IdFilter(field_name="community_id")
+    street = IdFilter(field_name="community__parent_id")
+
+    class Meta:
+        model = Grid
+        fields: list[str] = []
+
+
+class RoadFilter(filters.FilterSet):
+    code = filters.CharFilter()
+
+    class Meta:
+        model = Road
+        fields: list[str] = []
+
+
+class RegionFilter(filters.FilterSet):
+    code = filters.CharFilter()
+    level = filters.ChoiceFilter(choices=Region.Level.choices)
+    parent = IdFilter(field_name="parent_id")
+
+    class Meta:
+        model = Region
+        fields: list[str] = []
+
+
+class DepartmentFilter(filters.FilterSet):
+    code = filters.CharFilter()
+    district = IdFilter(field_name="district_id")
+
+    class Meta:
+        model = Department
+        fields: list[str] = []
+
+
+class OfficerFilter(filters.FilterSet):
+    department = IdFilter(field_name="department_id")
+    role = filters.ChoiceFilter(choices=Role.choices, method="filter_role",
+                                help_text=_("Officers holding this role now."))
+
+    class Meta:
+        model = Officer
+        fields: list[str] = []
+
+    def filter_role(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        current = Duty.objects.valid_at(clock.now()).filter(role=value)
+        return qs.filter(pk__in=current.values("officer_id"))
+
+
+class CategoryFilter(filters.FilterSet):
+    code = filters.CharFilter()
+    kind = filters.ChoiceFilter(choices=Category.Kind.choices)
+    is_active = filters.BooleanFilter()
+
+    class Meta:
+        model = Category
+        fields: list[str] = []
+
+
+class CampaignFilter(filters.FilterSet):
+    lead_department = IdFilter(field_name="lead_department_id")
+
+    class Meta:
+        model = Campaign
+        fields: list[str] = []

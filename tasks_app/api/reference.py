@@ -13,10 +13,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from gridmgmt import clock
-from gridmgmt.models import Department, Duty, Grid, Officer, Region, Road, Role
+from gridmgmt.models import Department, Duty, Grid, Officer, Region, Road
 from gridmgmt.services import locate
 
 from ..models import Campaign, Category
+from . import filters as f
 from . import serializers as s
 from .base import ApiViewMixin
 from .errors import error_responses
@@ -39,8 +40,7 @@ class ReadOnly(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
 class GridViewSet(ReadOnly):
     queryset = Grid.objects.select_related("community").order_by("code")
     serializer_class = s.GridSerializer
-    filterset_fields = {"community": ["exact"], "community__parent": ["exact"],
-                        "code": ["exact"]}
+    filterset_class = f.GridFilter
 
     @extend_schema(
         tags=["map"], summary=_("The grid and the nearest road for a point"),
@@ -63,47 +63,41 @@ class GridViewSet(ReadOnly):
 class RoadViewSet(ReadOnly):
     queryset = Road.objects.order_by("code")
     serializer_class = s.RoadSerializer
-    filterset_fields = {"code": ["exact"]}
+    filterset_class = f.RoadFilter
 
 
 @_read_only("map", s.RegionSerializer)
 class RegionViewSet(ReadOnly):
     queryset = Region.objects.order_by("code")
     serializer_class = s.RegionSerializer
-    filterset_fields = {"level": ["exact"], "parent": ["exact"], "code": ["exact"]}
+    filterset_class = f.RegionFilter
 
 
 @_read_only("people", s.DepartmentSerializer)
 class DepartmentViewSet(ReadOnly):
     queryset = Department.objects.order_by("code")
     serializer_class = s.DepartmentSerializer
-    filterset_fields = {"district": ["exact"], "code": ["exact"]}
+    filterset_class = f.DepartmentFilter
 
 
-@_read_only("people", s.OfficerSerializer, parameters=[
-    OpenApiParameter("role", OpenApiTypes.STR, enum=Role.values,
-                     description=_("Officers holding this role now."))])
+@_read_only("people", s.OfficerSerializer)
 class OfficerViewSet(ReadOnly):
     serializer_class = s.OfficerSerializer
-    filterset_fields = {"department": ["exact"]}
+    filterset_class = f.OfficerFilter
     queryset = Officer.objects.none()
 
     def get_queryset(self):
         now = clock.now()
         current = Duty.objects.valid_at(now).order_by("role", "pk")
-        qs = Officer.objects.select_related("department").prefetch_related(
+        return Officer.objects.select_related("department").prefetch_related(
             Prefetch("duties", queryset=current, to_attr="current_duties")).order_by("name", "pk")
-        role = self.request.query_params.get("role")
-        if role in Role.values:
-            qs = qs.filter(pk__in=current.filter(role=role).values("officer_id"))
-        return qs
 
 
 @_read_only("reference", s.CategorySerializer)
 class CategoryViewSet(ReadOnly):
     queryset = Category.objects.order_by("code")
     serializer_class = s.CategorySerializer
-    filterset_fields = {"is_active": ["exact"], "kind": ["exact"], "code": ["exact"]}
+    filterset_class = f.CategoryFilter
 
 
 @_read_only("reference", s.CampaignSerializer)
@@ -111,4 +105,4 @@ class CampaignViewSet(ReadOnly):
     queryset = Campaign.objects.select_related("lead_department").prefetch_related(
         "cooperating_departments", "streets", "grids", "categories").order_by("-starts_on", "pk")
     serializer_class = s.CampaignSerializer
-    filterset_fields = {"lead_department": ["exact"]}
+    filterset_class = f.CampaignFilter

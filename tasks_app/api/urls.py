@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.routers import DefaultRouter
+from rest_framework.exceptions import NotFound
+from rest_framework.routers import SimpleRouter
+from rest_framework.views import APIView
 
 from . import reference, views
-from .errors import exception_handler
+from .errors import error_responses, exception_handler
 from .throttles import AnonThrottle, TokenIssueThrottle, UserThrottle
 
 app_name = "api"
+
+
+class AuthTokenResponse(serializers.Serializer):
+    token = serializers.CharField()
 
 
 class TokenView(ObtainAuthToken):
@@ -23,6 +32,12 @@ class TokenView(ObtainAuthToken):
     def get_exception_handler(self):
         return exception_handler
 
+    @extend_schema(tags=["auth"], summary=_("Get an API token"),
+                   responses={200: AuthTokenResponse, **error_responses(400, 415)})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
 
 class SchemaView(SpectacularAPIView):
     """The OpenAPI document. Generating it is not free, so it is throttled like the API."""
@@ -30,8 +45,21 @@ class SchemaView(SpectacularAPIView):
     throttle_classes = [AnonThrottle, UserThrottle]
 
 
-router = DefaultRouter()
-router.include_root_view = False
+class NotFoundView(APIView):
+    """Any other path under /api/v1/: a JSON 404 in the API's error shape, not an HTML page."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    def get_exception_handler(self):
+        return exception_handler
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise NotFound()
+
+
+router = SimpleRouter()
 router.register("tasks", views.TaskViewSet, basename="task")
 router.register("grids", reference.GridViewSet, basename="grid")
 router.register("roads", reference.RoadViewSet, basename="road")
@@ -44,6 +72,7 @@ router.register("campaigns", reference.CampaignViewSet, basename="campaign")
 urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="token"),
     path("v1/", include(router.urls)),
+    re_path(r"^v1/", extend_schema(exclude=True)(NotFoundView).as_view()),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -18,6 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -253,12 +254,14 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         responses={(200, "image/jpeg"): OpenApiTypes.BINARY,
                    (200, "image/png"): OpenApiTypes.BINARY,
                    (200, "image/webp"): OpenApiTypes.BINARY, **error_responses(404)})
-    @action(detail=True, methods=["get"], url_path=r"photos/(?P<photo_pk>[0-9]+)",
+    @action(detail=True, methods=["get"], url_path=r"photos/(?P<photo_pk>[^/]+)",
             url_name="photo-file", pagination_class=None, filter_backends=[],
             renderer_classes=[JSONRenderer, ImageRenderer])
     def photo_file(self, request, pk=None, photo_pk=None):
         task = self.get_object()
-        photo = get_object_or_404(Photo, pk=photo_pk, task=task)
+        if not str(photo_pk).isdigit():
+            raise NotFound()
+        photo = get_object_or_404(Photo, pk=int(photo_pk), task=task)
         content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
         response = FileResponse(photo.image.open("rb"), content_type=content_type)
         response["Cache-Control"] = "private, max-age=3600"
