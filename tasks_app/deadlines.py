@@ -31,8 +31,10 @@ def set_thresholds(task: Task, *, start: datetime, deadline: datetime | None = N
     task.level3_at = clock.add(deadline, span * float(cat.level3_limits))
 
 
-def extend_deadline(task: Task, *, new_deadline: datetime) -> None:
-    """Move the deadline; the ladder after it keeps the category's original span."""
+def extend_deadline(task: Task, *, new_deadline: datetime, now: datetime) -> None:
+    """Move the deadline; the ladder after it keeps the category's original span, and the
+    yellow warning comes again at the category's share of the time from now to the new
+    deadline (an extended task is not yellow the moment it is extended)."""
     cat = task.category
     clock = clock_for(cat.time_unit, new_deadline.date())
     assert task.dispatched_at is not None and task.deadline is not None
@@ -40,6 +42,8 @@ def extend_deadline(task: Task, *, new_deadline: datetime) -> None:
     original = deadline_after(task.dispatched_at, float(cat.time_limit), cat.time_unit, clock)
     span = max(clock.between(task.dispatched_at, original), 0.0)
     task.deadline = new_deadline
+    task.yellow_at = clock.add(now, max(clock.between(now, new_deadline), 0.0)
+                               * float(cat.yellow_ratio))
     task.level2_at = clock.add(new_deadline, span * float(cat.level2_limits))
     task.level3_at = clock.add(new_deadline, span * float(cat.level3_limits))
 

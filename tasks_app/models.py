@@ -9,10 +9,12 @@ import uuid
 from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from gridmgmt import clock
 from gridmgmt.models import Department, Grid, Officer, Region, Road
 from gridmgmt.worktime import Unit
 
@@ -69,6 +71,12 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.time_unit == self.TimeUnit.WORK_DAYS and self.time_limit is not None \
+                and self.time_limit % 1:
+            raise ValidationError({"time_limit": _(
+                "A limit in working days must be a whole number; use working hours for less.")})
 
 
 class Campaign(models.Model):
@@ -290,7 +298,7 @@ class Photo(models.Model):
     size = models.PositiveIntegerField(_("bytes"), default=0)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
                                     blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = _("photo")

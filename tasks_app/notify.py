@@ -101,8 +101,14 @@ def create_alerts(crossings: list[tuple[int, int]], *, now: datetime,
             for officer_id in people)
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
     if rows:
-        transaction.on_commit(kick_sender)
+        kick_sender_on_commit()
     return len(rows)
+
+
+def kick_sender_on_commit() -> None:
+    # One wake-up per transaction is enough, however many crossings it wrote.
+    if not any(func is kick_sender for _sids, func, _robust in connection.run_on_commit):
+        transaction.on_commit(kick_sender)
 
 
 def kick_sender() -> None:
@@ -176,6 +182,12 @@ def send_pending(*, now: datetime | None = None, limit: int = BATCH) -> dict[str
     for row in rows:
         if not row.email:
             _finish(row, Notification.Status.SKIPPED, error="The recipient has no e-mail address.")
+            counts["skipped"] += 1
+            continue
+        if row.task_id and row.kind != Notification.Kind.DIGEST and not row.task.is_open:
+            # Closed or voided before the alert went out: telling people now is only noise.
+            _finish(row, Notification.Status.SKIPPED,
+                    error=f"The task was {row.task.status} before the alert was sent.")
             counts["skipped"] += 1
             continue
         try:

@@ -227,6 +227,7 @@ def task_assign(*, task: Task, actor: AbstractBaseUser, assignee: Officer,
             _end_hold(task, clock.now())  # reassigning ends the hold; its time stays off the clock
         task.assignee = assignee
         task.department = department or assignee.department
+        task.extension_requested_until = None  # the new assignee asks for time themselves
         kind = Kind.REASSIGNED
     task.status = Status.ASSIGNED
     _commit(task, actor=actor, kind=kind, from_status=from_status, note=note,
@@ -273,6 +274,7 @@ def task_submit(*, task: Task, actor: AbstractBaseUser, note: str = "",
         _require(has_after, _("Submitting a fix needs an after photo."), "invalid_input")
     _add_photos(task, uploads, Photo.Kind.AFTER, actor)
     from_status, task.status = task.status, Status.SUBMITTED
+    task.extension_requested_until = None  # the work is done: a pending request is moot
     task.submitted_at = clock.now()
     _commit(task, actor=actor, kind=Kind.SUBMITTED, from_status=from_status, note=note,
             extra={"photos": len(uploads)})
@@ -307,6 +309,10 @@ def task_verify(*, task: Task, actor: AbstractBaseUser, approved: bool, note: st
         note = _require_note(note, _("send a task back"))
         task.status = Status.IN_PROGRESS
         task.rework_count += 1
+        # The clock stood still while the fix waited for verification: the assignee is not
+        # charged for the verifier's time.
+        if task.submitted_at is not None:
+            deadlines.shift_for_hold(task, hold_start=task.submitted_at, resume=now)
         kind = Kind.REWORK
     _commit(task, actor=actor, kind=kind, from_status=from_status, note=note,
             extra={"rework_count": task.rework_count} if not approved else {})
@@ -346,7 +352,7 @@ def task_decide_extension(*, task: Task, actor: AbstractBaseUser, approved: bool
     previous = task.deadline
     task.extension_requested_until = None
     if approved:
-        deadlines.extend_deadline(task, new_deadline=until)
+        deadlines.extend_deadline(task, new_deadline=until, now=clock.now())
         task.extension_count += 1
         kind = Kind.EXTENSION_APPROVED
     else:

@@ -237,3 +237,20 @@ def test_setup_schedules_creates_defaults_and_keeps_admin_edits(db, capsys):
     call_command("setup_schedules")
     assert PeriodicTask.objects.get(name="escalation sweep").interval.every == 10
     assert PeriodicTask.objects.filter(name="escalation sweep").count() == 1
+
+
+def test_an_alert_for_a_task_closed_before_sending_is_skipped_with_the_reason(world):
+    lng, lat = world.point_g1
+    task = services.task_report(reporter=world.inspector.user, category=world.category,
+                                lng=lng, lat=lat)
+    sweep_at(task.yellow_at)
+    services.task_hold(task=task, actor=world.supervisor.user, reason="等待确认")
+    Notification.objects.filter(task=task).update(status="pending")
+    task.refresh_from_db()
+    from tasks_app.models import Task
+
+    Task.objects.filter(pk=task.pk).update(status="void")
+    notify.send_pending(now=task.yellow_at)
+    row = Notification.objects.get(task=task, level=0)
+    assert row.status == "skipped" and "void" in row.last_error
+    assert not mail.outbox
