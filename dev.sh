@@ -116,9 +116,12 @@ demo() {
     Supervisor console (admin):  http://127.0.0.1:$port/admin/
     Officer pages (phone):       http://127.0.0.1:$port/m/
     E-mails are written to $VAR/mail/, the worker logs to $VAR/log/worker.log.
-  Demo logins (from load_seeds, also in $VAR/log/load_seeds.log):
+  load_seeds' output is in $VAR/log/load_seeds.log.
 EOF
-        sed 's/^/    /' "$VAR/log/load_seeds.log"
+        # From load_seeds' logins line on (all of its output if it has none).
+        local log=$VAR/log/load_seeds.log
+        if grep -qi login "$log"; then sed -n '/[Ll]ogin/,$p' "$log"; else cat "$log"; fi |
+            sed 's/^/  /'
         printf '\n  Press Ctrl-C to stop.\n\n'
     fi
     # Stop everything when any one process ends.
