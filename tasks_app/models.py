@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridmgmt import clock
@@ -162,10 +163,10 @@ class Task(models.Model):
     # time where it says so) and shifted by holds, so a sweep only compares timestamps.
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
-    yellow_at = models.DateTimeField(null=True, blank=True)
-    level2_at = models.DateTimeField(null=True, blank=True)
-    level3_at = models.DateTimeField(null=True, blank=True)
-    next_escalation_at = models.DateTimeField(null=True, blank=True)
+    yellow_at = models.DateTimeField(_("yellow at"), null=True, blank=True)
+    level2_at = models.DateTimeField(_("level 2 at"), null=True, blank=True)
+    level3_at = models.DateTimeField(_("level 3 at"), null=True, blank=True)
+    next_escalation_at = models.DateTimeField(_("next check"), null=True, blank=True)
     light = models.CharField(_("light"), max_length=8, choices=Light.choices,
                              default=Light.GREEN)
     # -1: nothing crossed yet; 0: yellow warning sent; 1-3: escalation levels.
@@ -178,16 +179,16 @@ class Task(models.Model):
     extension_count = models.PositiveSmallIntegerField(_("extensions granted"), default=0)
     extension_requested_until = models.DateTimeField(_("extension requested until"), null=True,
                                                      blank=True)
-    hold_started_at = models.DateTimeField(null=True, blank=True)
-    hold_from_status = models.CharField(max_length=16, blank=True)
+    hold_started_at = models.DateTimeField(_("on hold since"), null=True, blank=True)
+    hold_from_status = models.CharField(_("status before hold"), max_length=16, blank=True)
     held_seconds = models.PositiveIntegerField(_("time on hold (s)"), default=0)
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(_("version"), default=1)
     reported_at = models.DateTimeField(_("reported at"), db_index=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_late = models.BooleanField(_("closed late"), default=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("rectification task")
@@ -266,7 +267,7 @@ class TaskEvent(models.Model):
         indexes = [models.Index(fields=["task", "created_at"], name="event_task_time")]
 
     def __str__(self) -> str:
-        return f"{self.task_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
@@ -293,8 +294,8 @@ class Photo(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     image = models.ImageField(_("image"), upload_to=_photo_path, width_field="width",
                               height_field="height")
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
+    width = models.PositiveIntegerField(_("width"), default=0)
+    height = models.PositiveIntegerField(_("height"), default=0)
     size = models.PositiveIntegerField(_("bytes"), default=0)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
                                     blank=True, related_name="+")
