@@ -4,11 +4,11 @@ tasks in known places and states (built through the services, as the app would).
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from rest_framework.authtoken.models import Token
@@ -30,13 +30,27 @@ def png(size: tuple[int, int] = (8, 8), name: str = "photo.png") -> SimpleUpload
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_fresh(settings):
-    # Nine personas a test: hashing their passwords the production way would dominate the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Throttle counts live in the cache; each test starts with none.
-    cache.clear()
-    yield
-    cache.clear()
+def _fresh_throttles(settings):
+    # Throttle counts live in the cache: a key prefix of its own per test starts them at zero
+    # without flushing a shared Redis database (which also holds Celery's queues).
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"api{uuid.uuid4().hex}"},
+    }
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, built while HTTPS redirects are off: the security middleware
+    reads SECURE_SSL_REDIRECT once, when the server thread loads it, before any per-test
+    settings fixture runs."""
+    from django.test.utils import override_settings
+    from pytest_django.live_server_helper import LiveServer
+
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        server = LiveServer(request.config.getvalue("liveserver") or "localhost")
+    yield server
+    server.stop()
 
 
 @pytest.fixture

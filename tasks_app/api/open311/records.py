@@ -85,31 +85,32 @@ def status_notes(task: Task) -> str:
     return str(label)
 
 
-def service_notice(task: Task) -> str:
+def service_notice(task: Task) -> str | None:
     if task.status in OPEN_STATUSES and task.deadline:
         return _("To be handled by %(when)s.") % {"when": formats.date_format(
             timezone.localtime(task.deadline), "SHORT_DATETIME_FORMAT")}
-    return ""
+    return None
 
 
 def request(task: Task) -> dict[str, Any]:
+    """Empty values are null in JSON and empty elements in XML, as in the spec's examples."""
     return {
         "service_request_id": task.code,
         "status": open_or_closed(task),
         "status_notes": status_notes(task),
         "service_name": task.category.name,
         "service_code": task.category.code,
-        "description": task.description,
-        "agency_responsible": task.department.name if task.department_id else "",
+        "description": task.description or None,
+        "agency_responsible": task.department.name if task.department_id else None,
         "service_notice": service_notice(task),
         "requested_datetime": w3c(task.reported_at),
         "updated_datetime": w3c(task.updated_at),
         "expected_datetime": w3c(task.deadline),
-        "address": task.address,
-        "address_id": "",
-        "zipcode": "",
+        "address": task.address or None,
+        "address_id": None,
+        "zipcode": None,
         "lat": task.lat,
         "long": task.lng,
         # Photos are served only to officers who may see the task: no public media URL.
-        "media_url": "",
+        "media_url": None,
     }
