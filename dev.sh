@@ -45,7 +45,7 @@ print(hashlib.sha256(open("pyproject.toml", "rb").read()).hexdigest()[:16])')
         rm -f "$VENV"/.installed-*
         touch "$stamp"
     fi
-    mkdir -p "$VAR"/{log,mail,media,broker/queue,broker/processed}
+    mkdir -p "$VAR"/{log,mail,media,broker/queue,broker/processed,broker/control}
 }
 
 manage() { "$PY" manage.py "$@"; }
@@ -142,8 +142,22 @@ run_suite() {
     FAILED+=("$label")
 }
 
+# Browser tests drive Debian's Chromium (never a browser downloaded by a test tool); a CJK font
+# makes the screenshots readable. Installed once, when the machine allows it.
+ensure_chromium() {
+    [[ -x /usr/bin/chromium ]] && return 0
+    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        say "Installing Debian's chromium for the browser tests"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            chromium fonts-wqy-zenhei >/dev/null; } || say "chromium could not be installed"
+    else
+        say "No /usr/bin/chromium: the browser tests will be skipped (apt-get install chromium)"
+    fi
+}
+
 test_cmd() {
     ensure_venv
+    ensure_chromium
     say "ruff check ."
     "$VENV/bin/ruff" check .
     FAILED=()

@@ -111,6 +111,16 @@ def is_verifier_for(user: AbstractBaseUser, task: Task, *, at: datetime | None =
     return _holds_role(user, task, VERIFIER_ROLES, at or clock.now())
 
 
+def submitter_of(task: Task) -> int | None:
+    """The user who made the fix now waiting for verification: the last submission, or the
+    report of a fix made on the spot (a photo added to a submitted task is not a submission)."""
+    from .models import TaskEvent
+
+    return task.events.filter(
+        kind__in=[TaskEvent.Kind.SUBMITTED, TaskEvent.Kind.REPORTED], to_status=Status.SUBMITTED
+    ).order_by("-created_at", "-pk").values_list("actor_id", flat=True).first()
+
+
 def earlier_occurrences(
     *, category: Category, lng: float, lat: float, at: datetime, exclude_pk: int | None = None
 ) -> list[Task]:

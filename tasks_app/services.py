@@ -23,7 +23,13 @@ from . import deadlines, notify
 from .errors import DomainError
 from .models import Campaign, Category, Escalation, Photo, Source, Task, TaskEvent
 from .photos import validate_photo
-from .selectors import earlier_occurrences, is_supervisor_for, is_verifier_for, officer_of
+from .selectors import (
+    earlier_occurrences,
+    is_supervisor_for,
+    is_verifier_for,
+    officer_of,
+    submitter_of,
+)
 from .workflow import CLOCK_RUNNING, Status, can_transition
 
 Kind = TaskEvent.Kind
@@ -292,8 +298,7 @@ def task_verify(*, task: Task, actor: AbstractBaseUser, approved: bool, note: st
     _require(task.status == Status.SUBMITTED, _("Only a submitted fix can be verified."),
              "illegal_transition")
     _require(is_verifier_for(actor, task), _("Only an inspector or a supervisor can verify."))
-    submitter = task.events.filter(to_status=Status.SUBMITTED).order_by("-created_at", "-pk") \
-        .values_list("actor_id", flat=True).first()
+    submitter = submitter_of(task)
     _require(submitter is None or submitter != actor.pk,
              _("Nobody verifies a fix they submitted themselves."))
     from_status = task.status

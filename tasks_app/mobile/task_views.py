@@ -19,7 +19,7 @@ from .. import services
 from ..deadlines import light_at
 from ..errors import DomainError
 from ..models import Photo, Task
-from ..selectors import is_verifier_for, officer_of, tasks_visible_to
+from ..selectors import is_verifier_for, officer_of, submitter_of, tasks_visible_to
 from ..workflow import CLOCK_RUNNING, Status
 from . import forms
 from .common import (
@@ -67,8 +67,7 @@ def _available_actions(request: HttpRequest, task: Task, events: list) -> set[st
                 and task.extension_requested_until is None):
             actions.add("extend")
     if task.status == Status.SUBMITTED and is_verifier_for(request.user, task):
-        submitter = next((e.actor_id for e in reversed(events)
-                          if e.to_status == Status.SUBMITTED), None)
+        submitter = submitter_of(task)
         if submitter is None or submitter != request.user.pk:
             actions.add("verify")
     return actions

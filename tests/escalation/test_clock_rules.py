@@ -64,3 +64,12 @@ def test_a_reassignment_drops_the_previous_assignees_request(world):
         task = services.task_assign(task=task, actor=world.supervisor.user,
                                     assignee=world.road_chief)
     assert task.extension_requested_until is None and task.assignee == world.road_chief
+
+
+def test_adding_a_photo_to_a_submitted_fix_does_not_bar_the_inspector_from_verifying(world):
+    task = _started(world)
+    with time_machine.travel(MONDAY_9 + timedelta(hours=1), tick=False):
+        task = services.task_submit(task=task, actor=world.grid_officer.user, photos=[jpeg()])
+        services.task_add_photo(task=task, actor=world.inspector.user, image=jpeg())
+        task = services.task_verify(task=task, actor=world.inspector.user, approved=True)
+    assert task.status == "closed"
