@@ -248,6 +248,7 @@ class TaskEvent(models.Model):
         ESCALATED = "escalated", _("Escalated")
         PHOTO_ADDED = "photo_added", _("Photo added")
         UPDATED = "updated", _("Updated")
+        URGED = "urged", _("Urged by a supervisor")
 
     task = models.ForeignKey(Task, models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)

@@ -3,10 +3,12 @@ duties is decided in exactly one place."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Max, Q, QuerySet, Value, When
 
 from gridmgmt import clock
 from gridmgmt.geometry import degree_box, haversine_m
@@ -138,4 +140,81 @@ def earlier_occurrences(
         qs = qs.exclude(pk=exclude_pk)
     found = [t for t in qs.order_by("-reported_at", "-pk")
              if haversine_m(lng, lat, t.lng, t.lat) <= radius]
+    return found
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    """A place where one category of problem keeps coming back (a repeat hotspot)."""
+
+    category_id: int
+    category: str
+    lng: float  # the mean position of its occurrences
+    lat: float
+    radius_m: int
+    task_ids: tuple[int, ...]  # its occurrences since the look-back, oldest first
+    open: int  # of which still open
+    max_seq: int  # the highest occurrence number a report there was given
+    latest_id: int
+    latest_at: datetime
+    grid: str  # the grid of the latest occurrence
+
+    @property
+    def occurrences(self) -> int:
+        return len(self.task_ids)
+
+
+def repeat_hotspots(*, since: datetime, min_count: int = 3,
+                    tasks: QuerySet[Task] | None = None) -> list[Hotspot]:
+    """Repeat hotspots with a report since ``since``, most occurrences first.
+
+    Repeats are found once, at report time (``task_report``): a report is linked by
+    ``repeat_of`` to the latest earlier task of its category within the category's repeat radius
+    and window, and ``repeat_seq`` counts the occurrences in that window. A hotspot is one
+    connected chain of such links (tasks reported within the longest repeat window before
+    ``since``) in which some report since ``since`` was at least the ``min_count``-th occurrence
+    in its window. So the radius and window are the category's own, exactly as the escalation at
+    report time judged them, and two reports of a place are never counted twice. ``tasks``
+    limits the search to a scope (``tasks_visible_to``). Two queries, whatever the size."""
+    window = Category.objects.aggregate(days=Max("repeat_window_days"))["days"] or 0
+    lookback = since - timedelta(days=window)
+    base = (Task.objects.all() if tasks is None else tasks).exclude(status=Status.VOID)
+    repeated = Task.objects.filter(repeat_of__isnull=False, reported_at__gte=lookback)
+    rows = list(
+        base.filter(reported_at__gte=lookback)
+        .filter(Q(repeat_of__isnull=False) | Q(pk__in=repeated.values("repeat_of_id")))
+        .order_by("reported_at", "pk")
+        .values_list("pk", "repeat_of_id", "repeat_seq", "category_id", "category__name",
+                     "category__repeat_radius_m", "lng", "lat", "reported_at", "status",
+                     "grid__name")
+    )
+    parent = {row[0]: row[0] for row in rows}
+
+    def root(pk: int) -> int:
+        while parent[pk] != pk:
+            parent[pk] = parent[parent[pk]]
+            pk = parent[pk]
+        return pk
+
+    for pk, repeat_of, *_ in rows:
+        if repeat_of in parent:
+            parent[root(pk)] = root(repeat_of)
+    chains: dict[int, list[tuple]] = defaultdict(list)
+    for row in rows:
+        chains[root(row[0])].append(row)
+    found = []
+    for members in chains.values():
+        if not any(m[2] >= min_count and m[8] >= since for m in members):
+            continue
+        latest = members[-1]
+        found.append(Hotspot(
+            category_id=latest[3], category=latest[4], radius_m=latest[5],
+            lng=sum(m[6] for m in members) / len(members),
+            lat=sum(m[7] for m in members) / len(members),
+            task_ids=tuple(m[0] for m in members),
+            open=sum(1 for m in members if m[9] in OPEN_STATUSES),
+            max_seq=max(m[2] for m in members), latest_id=latest[0], latest_at=latest[8],
+            grid=latest[10],
+        ))
+    found.sort(key=lambda h: (-h.occurrences, -h.latest_at.timestamp(), h.latest_id))
     return found

@@ -5,7 +5,7 @@ Views, serializers, admin actions, commands and jobs call these and nothing else
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -21,7 +21,16 @@ from gridmgmt.services import locate
 
 from . import deadlines, notify
 from .errors import DomainError
-from .models import Campaign, Category, Escalation, Photo, Source, Task, TaskEvent
+from .models import (
+    Campaign,
+    Category,
+    Escalation,
+    Notification,
+    Photo,
+    Source,
+    Task,
+    TaskEvent,
+)
 from .photos import validate_photo
 from .selectors import (
     earlier_occurrences,
@@ -480,3 +489,59 @@ def task_update_details(*, task: Task, actor: AbstractBaseUser, changes: dict[st
 
 def _jsonable(value: Any) -> Any:
     return value.pk if hasattr(value, "pk") else value
+
+
+# -- console: reminders and campaigns -----------------------------------------------------------
+
+URGE_COOLDOWN = timedelta(hours=1)
+# Reminder outbox rows use ``level`` as their number (unique per task and recipient); counting
+# from 10 keeps them apart from the ladder's levels 0-3 wherever levels are listed together.
+REMINDER_LEVEL_BASE = 10
+
+
+@transaction.atomic
+def task_urge(*, task: Task, actor: AbstractBaseUser, note: str = "",
+              expected_version: int | None = None) -> Task:
+    """Urge (催办): e-mail the assignee a reminder now, through the outbox. A second urge within
+    ``URGE_COOLDOWN`` is refused, so a double click or two supervisors at once send one e-mail."""
+    task = _lock(task, expected_version)
+    _require(task.status in CLOCK_RUNNING,
+             _("Only an assigned or started task can be urged."), "illegal_transition")
+    _require(is_supervisor_for(actor, task), _("Only a supervisor can urge a task."))
+    now = clock.now()
+    last = task.events.filter(kind=Kind.URGED).order_by("-created_at") \
+        .values_list("created_at", flat=True).first()
+    _require(last is None or now - last >= URGE_COOLDOWN,
+             _("The assignee was already reminded less than an hour ago."), "conflict")
+    sent_before = Notification.objects.filter(kind=Notification.Kind.REMINDER, task=task).count()
+    Notification.objects.create(
+        kind=Notification.Kind.REMINDER, task=task, level=REMINDER_LEVEL_BASE + sent_before,
+        recipient=task.assignee, email=task.assignee.email, created_at=now, next_attempt_at=now)
+    notify.kick_sender_on_commit()
+    _commit(task, actor=actor, kind=Kind.URGED, from_status=task.status, note=note,
+            extra={"reminder": sent_before + 1, "assignee": task.assignee_id})
+    return task
+
+
+@transaction.atomic
+def task_join_campaign(*, task: Task, actor: AbstractBaseUser, campaign: Campaign,
+                       expected_version: int | None = None) -> Task:
+    """Add a task to a campaign (专项整治) whose scope covers it: its category among the
+    campaign's categories and its place among its streets or grids (an empty list covers all).
+    Prefetch the campaign's ``categories``, ``streets`` and ``grids`` when adding many tasks."""
+    task = _lock(task, expected_version)
+    _require(task.status != Status.VOID, _("A void report cannot join a campaign."),
+             "illegal_transition")
+    _require(task.campaign_id != campaign.pk, _("The task is already in this campaign."),
+             "conflict")
+    _require(timezone.localdate(clock.now()) <= campaign.deadline,
+             _("The campaign ended on %(date)s.") % {"date": campaign.deadline}, "conflict")
+    categories = {c.pk for c in campaign.categories.all()}
+    _require(not categories or task.category_id in categories,
+             _("The campaign does not cover this task's category."), "invalid_input")
+    streets = {r.pk for r in campaign.streets.all()}
+    grids = {g.pk for g in campaign.grids.all()}
+    _require(not (streets or grids) or task.grid_id in grids
+             or task.grid.community.parent_id in streets,
+             _("The campaign does not cover this task's place."), "invalid_input")
+    return task_update_details(task=task, actor=actor, changes={"campaign": campaign})
