@@ -167,6 +167,11 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Grid lookup.
 ROAD_TOLERANCE_M = env.float("ROAD_TOLERANCE_M", default=30.0)
 
+# The console map's background tiles, e.g. "https://tiles.example.org/{z}/{x}/{y}.png" (a tile
+# server the bureau may use). Empty: no tiles; the map draws the grids and roads on a plain ground.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

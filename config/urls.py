@@ -7,6 +7,8 @@ from tasks_app.api import admin as _api_admin  # noqa: F401  (registers the Open
 
 # Media (task photos) is never served openly: photos go through views that check the task's scope.
 urlpatterns = [
+    # The supervisor console (dashboard on the admin index, map, exports) before the admin itself.
+    path("admin/", include("tasks_app.console.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("tasks_app.api.urls")),
     path("open311/v2/", include("tasks_app.api.open311.urls")),

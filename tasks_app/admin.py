@@ -11,9 +11,14 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from gridmgmt import clock
 from gridmgmt.models import Region
 
 from . import selectors, services
+from .console import actions as console_actions
+from .console import badges
+from .console import campaigns as console_campaigns
+from .console import filters as console_filters
 from .errors import DomainError
 from .models import (
     Campaign,
@@ -81,7 +86,9 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["name", "lead_department", "starts_on", "deadline", "task_count"]
+    list_display = ["name", "lead_department", "starts_on", "deadline", "task_count",
+                    console_campaigns.progress_column]
+    readonly_fields = [console_campaigns.progress_panel]
     list_filter = ["lead_department"]
     search_fields = ["name", "description"]
     date_hierarchy = "starts_on"
@@ -90,7 +97,9 @@ class CampaignAdmin(admin.ModelAdmin):
     list_select_related = ["lead_department"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_tasks=Count("tasks"))
+        return super().get_queryset(request).annotate(
+            n_tasks=Count("tasks"),
+            **console_campaigns.progress_annotations(request.user, clock.now()))
 
     @admin.display(description=_("tasks"), ordering="n_tasks")
     def task_count(self, obj: Campaign) -> int:
@@ -199,10 +208,14 @@ WORKFLOW_FIELDS = [
 
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
-    list_display = ["code", "title", "category", "status", "light_dot", "grid", "assignee",
-                    "deadline", "level", "repeat_seq", "reported_at"]
-    list_filter = ["status", "light", "escalation_level", "supervised", "source", StreetFilter,
-                   RepeatFilter, "fixed_on_spot", "category"]
+    list_display = ["code", "title", "category", "status", badges.light_badge,
+                    badges.level_badge, badges.time_left, badges.repeat_mark, badges.grid_name,
+                    "assignee", "reported_at"]
+    list_filter = [console_filters.ProgressFilter, "status", "light", "escalation_level",
+                   "supervised", RepeatFilter, StreetFilter, console_filters.CommunityFilter,
+                   console_filters.GridFilter, "road", "department", "category", "source",
+                   "campaign", "fixed_on_spot"]
+    actions = console_actions.ACTIONS
     search_fields = ["code", "title", "address", "grid__code", "grid__name", "assignee__name"]
     search_help_text = _("Code, title, address, grid or assignee.")
     date_hierarchy = "reported_at"
@@ -357,3 +370,9 @@ class SubmissionAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
+
+
+# The console's titles (the dashboard itself is tasks_app.console, on the admin index).
+admin.site.site_header = _("City management task console")
+admin.site.site_title = _("Task console")
+admin.site.index_title = _("Dashboard")

@@ -1,0 +1,200 @@
+"""The dashboard's figures for one user, in a fixed number of aggregate queries whatever the
+number of tasks, streets or departments (tests/console/test_dashboard.py counts them).
+
+Everything starts from ``tasks_visible_to``: a street leader sees their street, a district
+supervisor or a superuser the district. Each figure carries the link to its task list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridmgmt.models import Duty
+
+from ..selectors import Hotspot, officer_of, repeat_hotspots, tasks_visible_to
+from ..workflow import Status
+from . import states
+from .badges import human_duration, level_badge
+from .links import reported_on, task_url, tasks_url
+
+TREND_DAYS = 90
+HOTSPOT_DAYS = 30
+TOP_OVERDUE = 10
+TOP_HOTSPOTS = 8
+
+
+@dataclass
+class Figure:
+    label: str
+    value: int
+    url: str
+    kind: str = ""  # a CSS modifier: red, yellow, green, …
+
+
+@dataclass
+class Dashboard:
+    scope: str
+    now: datetime
+    week_start: datetime
+    lights: list[Figure]
+    waiting: list[Figure]
+    week: list[Figure]
+    overdue: list[dict]
+    overdue_url: str
+    hotspots: list[dict]
+    streets: list[dict]
+    departments: list[dict]
+    charts: dict = field(default_factory=dict)
+
+
+def _scope_label(user: AbstractBaseUser, now: datetime) -> str:
+    if user.is_superuser:
+        return _("All tasks")
+    officer = officer_of(user)
+    if officer is None:
+        return _("No duties: no tasks to show")
+    names = []
+    for region, grid, road, dept in Duty.objects.valid_at(now).filter(officer=officer) \
+            .order_by("role").values_list("region__name", "grid__name", "road__name",
+                                          "department__name"):
+        name = region or grid or road or dept
+        if name and name not in names:
+            names.append(name)
+    return "、".join(names) or _("Your own tasks")
+
+
+def _counts(tasks, now: datetime, week: datetime) -> dict[str, int]:
+    # One pass over the open tasks and this week's: the filter lets the database use the
+    # status, date and deadline indexes rather than scan every task ever reported.
+    return tasks.filter(
+        states.OPEN | Q(reported_at__gte=week) | Q(closed_at__gte=week) | Q(deadline__gte=week)
+    ).aggregate(
+        open=Count("pk", filter=states.OPEN),
+        red=Count("pk", filter=states.overdue(now)),
+        yellow=Count("pk", filter=states.yellow(now)),
+        green=Count("pk", filter=states.green(now)),
+        reported=Count("pk", filter=Q(status=Status.REPORTED)),
+        on_hold=Count("pk", filter=Q(status=Status.ON_HOLD)),
+        submitted=Count("pk", filter=Q(status=Status.SUBMITTED)),
+        new_week=Count("pk", filter=states.reported_since(week)),
+        closed_week=Count("pk", filter=states.closed_since(week)),
+        late_week=Count("pk", filter=states.late_since(week, now)),
+    )
+
+
+def _most_overdue(tasks, now: datetime) -> list[dict]:
+    rows = tasks.filter(states.overdue(now)).select_related(
+        "category", "grid__community__parent", "assignee").order_by("deadline", "pk")
+    return [{
+        "task": t, "url": task_url(t.pk), "overdue_for": human_duration(now - t.deadline),
+        "street": t.grid.community.parent.name if t.grid.community.parent_id else "",
+        "level": level_badge(t),
+    } for t in rows[:TOP_OVERDUE]]
+
+
+def _hotspots(tasks, now: datetime) -> list[dict]:
+    found: list[Hotspot] = repeat_hotspots(since=now - timedelta(days=HOTSPOT_DAYS), tasks=tasks)
+    return [{
+        "spot": h, "url": tasks_url(id__in=",".join(map(str, h.task_ids))),
+        "latest_url": task_url(h.latest_id),
+    } for h in found[:TOP_HOTSPOTS]]
+
+
+def _bars(tasks, now: datetime, key: str, name: str, link_key: str,
+          none_label: str) -> list[dict]:
+    rows = tasks.filter(states.OPEN).values(key, name).annotate(
+        open=Count("pk"), overdue=Count("pk", filter=states.overdue(now))).order_by()
+    out = []
+    for row in sorted(rows, key=lambda r: (r[key] is None, r[name] or "")):
+        pk = row[key]
+        link = {link_key: pk} if pk is not None else {link_key.split("__")[0] + "__isnull": 1}
+        out.append({
+            "label": row[name] or none_label, "open": row["open"], "overdue": row["overdue"],
+            "within": row["open"] - row["overdue"],
+            "url": tasks_url(progress="open", **link),
+            "overdue_url": tasks_url(progress="overdue", **link),
+        })
+    return out
+
+
+def _bar_chart(rows: list[dict]) -> dict:
+    return {
+        "labels": [r["label"] for r in rows],
+        "within": [r["within"] for r in rows], "overdue": [r["overdue"] for r in rows],
+        "within_urls": [r["url"] for r in rows], "overdue_urls": [r["overdue_url"] for r in rows],
+    }
+
+
+def _per_day(qs, field_name: str, since: datetime) -> dict[date, int]:
+    tz = timezone.get_current_timezone()
+    rows = qs.filter(**{f"{field_name}__gte": since}).annotate(
+        day=TruncDate(field_name, tzinfo=tz)).values("day").annotate(n=Count("pk")).order_by()
+    return {r["day"]: r["n"] for r in rows}
+
+
+def _trend(tasks, now: datetime) -> dict:
+    start = states.day_start(now, TREND_DAYS - 1)
+    new = _per_day(tasks.exclude(status=Status.VOID), "reported_at", start)
+    closed = _per_day(tasks.filter(status=Status.CLOSED), "closed_at", start)
+    late = _per_day(tasks.filter(states.late(now), deadline__lte=now), "deadline", start)
+    days = [start.date() + timedelta(days=i) for i in range(TREND_DAYS)]
+    return {
+        "labels": [f"{d:%m-%d}" for d in days],
+        "new": [new.get(d, 0) for d in days],
+        "closed": [closed.get(d, 0) for d in days],
+        "late": [late.get(d, 0) for d in days],
+        "new_urls": [reported_on(d) for d in days],
+        "closed_urls": [tasks_url(status__exact=Status.CLOSED, closed_at__date=d.isoformat())
+                        for d in days],
+        "late_urls": [tasks_url(progress="late", deadline__date=d.isoformat()) for d in days],
+    }
+
+
+def dashboard_for(user: AbstractBaseUser, *, now: datetime) -> Dashboard:
+    tasks = tasks_visible_to(user, at=now)
+    week = states.week_start(now)
+    c = _counts(tasks, now, week)
+    lights = [
+        Figure(_("Overdue (red)"), c["red"], tasks_url(progress="overdue"), "red"),
+        Figure(_("Near the deadline (yellow)"), c["yellow"], tasks_url(progress="yellow"),
+               "yellow"),
+        Figure(_("Within time (green)"), c["green"], tasks_url(progress="green"), "green"),
+    ]
+    waiting = [
+        Figure(_("Open in all"), c["open"], tasks_url(progress="open"), "open"),
+        Figure(_("To dispatch"), c["reported"], tasks_url(status__exact=Status.REPORTED)),
+        Figure(_("To verify"), c["submitted"], tasks_url(status__exact=Status.SUBMITTED)),
+        Figure(_("On hold"), c["on_hold"], tasks_url(status__exact=Status.ON_HOLD)),
+    ]
+    week_figures = [
+        Figure(_("New"), c["new_week"], tasks_url(progress="new_week"), "open"),
+        Figure(_("Closed"), c["closed_week"], tasks_url(progress="closed_week"), "green"),
+        Figure(_("Missed the deadline"), c["late_week"], tasks_url(progress="late_week"),
+               "red"),
+    ]
+    streets = _bars(tasks, now, "grid__community__parent_id", "grid__community__parent__name",
+                    "street", _("No street"))
+    departments = _bars(tasks, now, "department_id", "department__name",
+                        "department__id__exact", _("No department (grid and road officers)"))
+    charts = {
+        "streets": _bar_chart(streets),
+        "departments": _bar_chart(departments),
+        "trend": _trend(tasks, now),
+        "labels": {
+            "within": _("Open, within time"), "overdue": _("Overdue"),
+            "new": _("Reported"), "closed": _("Closed"), "late": _("Missed the deadline"),
+        },
+    }
+    return Dashboard(
+        scope=_scope_label(user, now), now=now, week_start=week, lights=lights,
+        waiting=waiting, week=week_figures, overdue=_most_overdue(tasks, now),
+        overdue_url=tasks_url(progress="overdue"), hotspots=_hotspots(tasks, now),
+        streets=streets, departments=departments, charts=charts,
+    )

@@ -1,0 +1,94 @@
+"""Task list filters of the console. Place filters narrow each other: a chosen street lists its
+communities, a chosen community its grids (a district has too many grids for one list)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from gridmgmt import clock
+from gridmgmt.models import Grid, Region
+
+from . import states
+
+MAX_LISTED_GRIDS = 30
+
+
+class ProgressFilter(admin.SimpleListFilter):
+    """Where tasks stand now: the dashboard's figures link here."""
+
+    title = _("progress")
+    parameter_name = "progress"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("open", _("Open")),
+            ("overdue", _("Overdue now (red)")),
+            ("yellow", _("Near the deadline (yellow)")),
+            ("green", _("Within the time limit (green)")),
+            ("late", _("Missed the deadline")),
+            ("new_week", _("Reported this week")),
+            ("closed_week", _("Closed this week")),
+            ("late_week", _("Missed the deadline this week")),
+        ]
+
+    def queryset(self, request, queryset):
+        q = progress_q(self.value())
+        return queryset if q is None else queryset.filter(q)
+
+
+def progress_q(value: str | None):
+    now = clock.now()
+    week = states.week_start(now)
+    return {
+        "open": lambda: states.OPEN,
+        "overdue": lambda: states.overdue(now),
+        "yellow": lambda: states.yellow(now),
+        "green": lambda: states.green(now),
+        "late": lambda: states.late(now),
+        "new_week": lambda: states.reported_since(week),
+        "closed_week": lambda: states.closed_since(week),
+        "late_week": lambda: states.late_since(week, now),
+    }.get(value or "", lambda: None)()
+
+
+class CommunityFilter(admin.SimpleListFilter):
+    title = _("community")
+    parameter_name = "community"
+
+    def lookups(self, request, model_admin):
+        qs = Region.objects.filter(level=Region.Level.COMMUNITY)
+        street = request.GET.get("street", "")
+        if street.isdigit():
+            qs = qs.filter(parent_id=street)
+        return qs.order_by("code").values_list("pk", "name")
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(grid__community_id=self.value())
+        return queryset
+
+
+class GridFilter(admin.SimpleListFilter):
+    title = _("grid")
+    parameter_name = "grid"
+
+    def lookups(self, request, model_admin):
+        qs = Grid.objects.order_by("code")
+        community, street = request.GET.get("community", ""), request.GET.get("street", "")
+        if community.isdigit():
+            qs = qs.filter(community_id=community)
+        elif street.isdigit():
+            qs = qs.filter(community__parent_id=street)
+        grids = list(qs.values_list("pk", "code", "name")[:MAX_LISTED_GRIDS + 1])
+        if len(grids) > MAX_LISTED_GRIDS:
+            # Too many to list: choose a community first. A grid chosen elsewhere (a link
+            # from the map) is still listed, so its filter applies and shows.
+            grids = list(Grid.objects.filter(pk=self.value() if str(self.value()).isdigit()
+                                             else None).values_list("pk", "code", "name"))
+        return [(pk, f"{code} {name}") for pk, code, name in grids]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(grid_id=self.value())
+        return queryset

@@ -1,0 +1,19 @@
+"""Console pages under /admin/, included before ``admin.site.urls`` (so /admin/ itself is the
+dashboard). Each is wrapped by the admin's own login and staff check."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import path
+
+from . import views
+
+app_name = "console"
+
+urlpatterns = [
+    path("", admin.site.admin_view(views.index), name="index"),
+    path("map/", admin.site.admin_view(views.map_page), name="map"),
+    path("map/<slug:layer>.geojson", admin.site.admin_view(views.map_layer), name="map-layer"),
+    path("evaluation/export.xlsx", admin.site.admin_view(views.evaluation_xlsx),
+         name="evaluation-xlsx"),
+]

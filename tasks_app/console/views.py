@@ -1,0 +1,112 @@
+"""The console's pages inside the admin: the dashboard on the index, the map and its GeoJSON
+layers, and the monthly evaluation as XLSX. All are wrapped by ``admin.site.admin_view``
+(staff only, login redirect) in ``urls.py``; each checks its model permission here."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridmgmt import clock
+
+from .. import exports
+from ..evaluation import LEVEL_LABELS, LEVELS, month_bounds, previous_month
+from . import mapdata
+from .dashboard import dashboard_for
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _can_see_tasks(user) -> bool:
+    return user.has_perm("tasks_app.view_task")
+
+
+def can_export_evaluation(user) -> bool:
+    return user.has_perm("tasks_app.view_evaluationscheme")
+
+
+def last_month() -> str:
+    return previous_month(f"{timezone.localdate(clock.now()):%Y-%m}")
+
+
+def evaluation_context(user) -> dict:
+    if not can_export_evaluation(user):
+        return {}
+    return {"month": last_month(), "url": reverse("console:evaluation-xlsx"),
+            "levels": [(level, LEVEL_LABELS[level]) for level in LEVELS]}
+
+
+def index(request):
+    """The admin index with the dashboard above the list of models."""
+    extra = {"evaluation": evaluation_context(request.user)}
+    if _can_see_tasks(request.user):
+        extra["dashboard"] = dashboard_for(request.user, now=clock.now())
+    response = admin.site.index(request, extra_context=extra)
+    response.template_name = "admin/console/index.html"
+    return response
+
+
+def map_page(request):
+    if not _can_see_tasks(request.user):
+        raise PermissionDenied
+    config = {
+        "layers": {name: reverse("console:map-layer", args=[name]) for name in mapdata.LAYERS},
+        "tileUrl": settings.MAP_TILE_URL,
+        "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+        "i18n": {
+            "grids": _("Grids"), "roads": _("Roads"), "tasks": _("Open tasks"),
+            "hotspots": _("Repeat hotspots"), "open": _("Open"), "overdue": _("Overdue"),
+            "shade": _("Shade grids by"), "openTasks": _("Open tasks"),
+            "overdueTasks": _("Overdue tasks"), "showTasks": _("Show the tasks"),
+            "occurrences": _("Occurrences"), "stillOpen": _("Still open"),
+            "latest": _("Latest"), "assignee": _("Assignee"), "noTiles": _(
+                "No background map is configured (MAP_TILE_URL): grids and roads are drawn "
+                "on a plain ground."),
+            "truncated": _("Only the most urgent tasks are shown."),
+            "red": _("Overdue"), "yellow": _("Near the deadline"), "green": _("Within time"),
+            "reported": _("Not dispatched"), "on_hold": _("On hold"),
+            "submitted": _("To verify"), "legend": _("Legend"),
+        },
+    }
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Map"),
+        "config": config,
+        "evaluation": evaluation_context(request.user),
+    }
+    return TemplateResponse(request, "admin/console/map.html", context)
+
+
+def map_layer(request, layer: str):
+    if not _can_see_tasks(request.user):
+        raise PermissionDenied
+    builder = mapdata.BUILDERS.get(layer)
+    if builder is None:
+        raise Http404
+    response = JsonResponse(builder(request.user, clock.now()),
+                            json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/geo+json"
+    return response
+
+
+def evaluation_xlsx(request):
+    """The month's evaluation as the XLSX for the review meeting (exports.to_xlsx)."""
+    if not can_export_evaluation(request.user):
+        raise PermissionDenied
+    month = request.GET.get("month") or last_month()
+    levels = request.GET.getlist("level") or list(LEVELS)
+    if not MONTH.match(month) or any(level not in LEVELS for level in levels):
+        return HttpResponseBadRequest(_("Give a month as YYYY-MM and known levels."))
+    month_bounds(month)
+    response = HttpResponse(exports.to_xlsx(month, levels), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="evaluation-{month}.xlsx"'
+    return response
