@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from gridmgmt import clock
 
@@ -70,7 +70,7 @@ def time_left(task: Task) -> str:
         return "—"
     if status == Status.CLOSED:
         return badge(_("Closed late"), "late") if task.closed_late \
-            else badge(_("Closed on time"), "done")
+            else badge(pgettext("badge", "Closed on time"), "done")
     if status == Status.ON_HOLD:
         return badge(_("On hold"), "muted", _("The clock is stopped while on hold."))
     if task.deadline is None:

@@ -12,7 +12,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from ..models import Campaign
 from ..selectors import tasks_visible_to
@@ -91,7 +91,7 @@ def progress_panel(campaign: Campaign) -> str:
     rate = f"{100 * fig['n_on_time'] / closed:.0f}%" if closed else "—"
     cells = [
         (_("Tasks"), fig["n_all"], _tasks_url(campaign), ""),
-        (_("Open"), fig["n_open"], _tasks_url(campaign, progress="open"), ""),
+        (pgettext("tasks", "Open"), fig["n_open"], _tasks_url(campaign, progress="open"), ""),
         (_("Overdue"), fig["n_overdue"], _tasks_url(campaign, progress="overdue"), "red"),
         (_("Closed on time"), fig["n_on_time"],
          _tasks_url(campaign, status__exact="closed", closed_late__exact=0), "green"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridmgmt import clock
 from gridmgmt.models import Grid, Region
@@ -22,7 +23,7 @@ class ProgressFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            ("open", _("Open")),
+            ("open", pgettext_lazy("tasks", "Open")),
             ("overdue", _("Overdue now (red)")),
             ("yellow", _("Near the deadline (yellow)")),
             ("green", _("Within the time limit (green)")),

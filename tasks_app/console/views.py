@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from gridmgmt import clock
 
@@ -64,7 +65,8 @@ def map_page(request):
         "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
         "i18n": {
             "grids": _("Grids"), "roads": _("Roads"), "tasks": _("Open tasks"),
-            "hotspots": _("Repeat hotspots"), "open": _("Open"), "overdue": _("Overdue"),
+            "hotspots": _("Repeat hotspots"), "open": pgettext("tasks", "Open"),
+            "overdue": _("Overdue"),
             "shade": _("Shade grids by"), "openTasks": _("Open tasks"),
             "overdueTasks": _("Overdue tasks"), "showTasks": _("Show the tasks"),
             "occurrences": _("Occurrences"), "stillOpen": _("Still open"),
@@ -72,7 +74,7 @@ def map_page(request):
                 "No background map is configured (MAP_TILE_URL): grids and roads are drawn "
                 "on a plain ground."),
             "truncated": _("Only the most urgent tasks are shown."),
-            "red": _("Overdue"), "yellow": _("Near the deadline"), "green": _("Within time"),
+            "red": _("Overdue (red)"), "yellow": _("Near the deadline"), "green": _("Within time"),
             "reported": _("Not dispatched"), "on_hold": _("On hold"),
             "submitted": _("To verify"), "legend": _("Legend"),
         },
