@@ -101,6 +101,12 @@ class CampaignAdmin(admin.ModelAdmin):
             n_tasks=Count("tasks"),
             **console_campaigns.progress_annotations(request.user, clock.now()))
 
+    def get_fields(self, request, obj=None):
+        # The campaign's progress heads its page; a campaign being added has none yet.
+        fields = [f for f in super().get_fields(request, obj)
+                  if f is not console_campaigns.progress_panel]
+        return fields if obj is None else [console_campaigns.progress_panel, *fields]
+
     @admin.display(description=_("tasks"), ordering="n_tasks")
     def task_count(self, obj: Campaign) -> int:
         return obj.n_tasks

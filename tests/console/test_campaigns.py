@@ -60,6 +60,8 @@ def test_the_campaign_page_shows_its_progress_with_links(supervisor_client, camp
                                          args=[campaign.pk]), **EN)
     body = page.content.decode()
     assert "campaign-progress" in body and "On-time rate" in body and "50%" in body
+    # The progress heads the page, above the campaign's fields.
+    assert body.index("campaign-progress") < body.index('name="name"')
     overdue = reverse("admin:tasks_app_task_changelist") + \
         f"?campaign__id__exact={campaign.pk}&amp;progress=overdue"
     assert overdue in body
@@ -70,6 +72,7 @@ def test_the_campaign_page_shows_its_progress_with_links(supervisor_client, camp
 def test_a_new_campaign_page_has_no_progress_yet(supervisor_client, world):
     page = supervisor_client.get(reverse("admin:tasks_app_campaign_add"), **EN)
     assert page.status_code == 200
+    assert "campaign-progress" not in page.content.decode()
 
 
 def test_the_list_queries_do_not_grow_with_campaigns(supervisor_client, world, campaign):

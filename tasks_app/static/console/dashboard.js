@@ -29,7 +29,7 @@
     event.native.target.style.cursor = elements.length ? "pointer" : "default";
   }
 
-  function bars(id, d) {
+  function bars(id, d, horizontal) {
     var canvas = document.getElementById(id);
     if (!canvas || !d.labels.length) { return null; }
     return new Chart(canvas, {
@@ -37,12 +37,14 @@
       data: {
         labels: d.labels,
         datasets: [
-          {label: L.overdue, data: d.overdue, backgroundColor: COLOURS.red, stack: "s"},
-          {label: L.within, data: d.within, backgroundColor: COLOURS.blue, stack: "s"}
+          {label: L.overdue, data: d.overdue, backgroundColor: COLOURS.red, stack: "s",
+           maxBarThickness: 56},
+          {label: L.within, data: d.within, backgroundColor: COLOURS.blue, stack: "s",
+           maxBarThickness: 56}
         ]
       },
       options: {
-        indexAxis: d.labels.length > 6 ? "y" : "x",
+        indexAxis: horizontal || d.labels.length > 8 ? "y" : "x",
         scales: {x: {stacked: true, ticks: {precision: 0}}, y: {stacked: true, ticks: {precision: 0}}},
         plugins: {legend: {position: "bottom"}},
         onClick: linkTo([d.overdue_urls, d.within_urls]),
@@ -82,8 +84,8 @@
   }
 
   window.consoleCharts = [
-    bars("chart-streets", data.streets),
-    bars("chart-departments", data.departments),
+    bars("chart-streets", data.streets, false),
+    bars("chart-departments", data.departments, true),  // long names read better across
     trend("chart-trend", data.trend)
   ].filter(Boolean);
 })();
