@@ -5,6 +5,22 @@ cost is a scan of the month's tasks through the date indexes, not a query per un
 attributed by the task's grid; departments by the department the task was assigned to (set at
 dispatch and reassignment, so a person who changes department mid-month leaves their earlier
 tasks with the department that held them).
+
+Readings of DESIGN.md section 3 where it leaves room (what the hand-worked test pins down):
+
+* A task's deadline counts (for ``due`` and ``overdue``) only while it is real: a task on hold
+  since before its deadline has its clock stopped, and the stored deadline will move when it is
+  resumed, so it is neither due nor overdue by that stored value.
+* ``overdue``: the deadline passed within the month (and before now) without a fix made in time.
+  Like ``closed_late``, this is judged by submission: a fix submitted by the deadline and waiting
+  for verification, or verified after the month, is not overdue.
+* Deduction points are the per-task formula (category points, x 2 for a repeat, + half again if
+  closed late), each part charged in the month it happens: the points (x 2 for a repeat) in the
+  month the task was registered, the late half in the month it was closed late. Summed over the
+  months every task costs exactly the formula, and a month's points no longer change after it
+  ends, so the report mailed on the 1st and a later export agree.
+* ``district`` scopes a level to one district: its places, and the departments of the district
+  (or of none), counting the tasks in the district's grids; ranks are within that scope.
 """
 
 from __future__ import annotations
@@ -15,7 +31,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, Q, Sum, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from gridmgmt import clock
@@ -106,21 +122,35 @@ def _in(field_name: str, start: datetime, end: datetime) -> Q:
 
 
 def _points_expression():
+    """Category points, x 2 for a repeat (the late half is added where the task closed late)."""
     money = DecimalField(max_digits=12, decimal_places=2)
     repeat = Case(When(repeat_of__isnull=False, then=Value(Decimal(2))), default=Value(Decimal(1)),
                   output_field=money)
-    late = Case(When(closed_late=True, then=Value(Decimal("1.5"))), default=Value(Decimal(1)),
-                output_field=money)
-    return F("category__points") * repeat * late
+    return ExpressionWrapper(F("category__points") * repeat, output_field=money)
 
 
-def _task_figures(level: str, start: datetime, end: datetime) -> dict[int, dict]:
+def _scoped(qs, district: int | None, prefix: str = ""):
+    if district is None:
+        return qs
+    return qs.filter(**{f"{prefix}grid__community__parent__parent_id": district})
+
+
+def _task_figures(level: str, start: datetime, end: datetime,
+                  district: int | None = None) -> dict[int, dict]:
     key = UNIT_KEY[level]
     registered = _in("reported_at", start, end)
-    due = _in("deadline", start, end) | _in("closed_at", start, end)
+    # A task held since before its deadline has its clock stopped: the stored deadline is not
+    # real until the hold ends and moves it.
+    deadline = _in("deadline", start, end) & ~Q(status=Status.ON_HOLD,
+                                                hold_started_at__lt=F("deadline"))
+    due = deadline | _in("closed_at", start, end)
     closed = _in("closed_at", start, end)
+    # A fix made by the deadline: verified and not late, or submitted in time and waiting.
+    fixed_in_time = Q(status=Status.CLOSED, closed_late=False) | Q(
+        status=Status.SUBMITTED, submitted_at__lte=F("deadline"))
+    passed = _in("deadline", start, min(end, clock.now()))
     rows = (
-        Task.objects.exclude(status=Status.VOID)
+        _scoped(Task.objects.exclude(status=Status.VOID), district)
         .filter(registered | due)
         .values(key)
         .annotate(
@@ -132,31 +162,50 @@ def _task_figures(level: str, start: datetime, end: datetime) -> dict[int, dict]
             patrol=Count("pk", filter=registered & Q(source=Source.PATROL)),
             third_party=Count("pk", filter=registered & Q(
                 source__in=[Source.THIRD_PARTY, Source.CITY_INSPECTION])),
-            overdue=Count("pk", filter=_in("deadline", start, min(end, clock.now())) & (
-                Q(closed_late=True) | Q(closed_at__isnull=True) | Q(closed_at__gte=end))),
+            overdue=Count("pk", filter=passed & deadline & ~fixed_in_time),
             repeats=Count("pk", filter=registered & Q(repeat_of__isnull=False)),
             high_deduction=Count("pk", filter=registered & Q(category__high_deduction=True)),
-            points=Sum(_points_expression(), filter=registered),
+            points_registered=Sum(_points_expression(), filter=registered),
+            points_late=Sum(_points_expression(), filter=closed & Q(closed_late=True)),
         )
         .order_by()
     )
-    return {r.pop(key): r for r in rows if r[key] is not None}
+    out = {}
+    for r in rows:
+        unit = r.pop(key)
+        if unit is None:
+            continue
+        late = Decimal(r.pop("points_late") or 0) / 2
+        r["points"] = Decimal(r.pop("points_registered") or 0) + late
+        out[unit] = r
+    return out
 
 
-def _rework(level: str, start: datetime, end: datetime) -> dict[int, int]:
+def _rework(level: str, start: datetime, end: datetime,
+            district: int | None = None) -> dict[int, int]:
     key = f"task__{UNIT_KEY[level]}"
-    rows = (TaskEvent.objects.filter(kind=TaskEvent.Kind.REWORK, created_at__gte=start,
-                                     created_at__lt=end)
+    rows = (_scoped(TaskEvent.objects.filter(kind=TaskEvent.Kind.REWORK, created_at__gte=start,
+                                             created_at__lt=end), district, "task__")
             .values(key).annotate(n=Count("pk")).order_by())
     return {r[key]: r["n"] for r in rows if r[key] is not None}
 
 
-def _units(level: str) -> dict[int, str]:
+def _units(level: str, district: int | None = None) -> dict[int, str]:
     if level == "department":
-        return dict(Department.objects.values_list("pk", "name"))
+        qs = Department.objects.all()
+        if district is not None:
+            qs = qs.filter(Q(district_id=district) | Q(district__isnull=True))
+        return dict(qs.values_list("pk", "name"))
     if level == "grid":
-        return dict(Grid.objects.values_list("pk", "name"))
-    return dict(Region.objects.filter(level=level).values_list("pk", "name"))
+        qs = Grid.objects.all()
+        if district is not None:
+            qs = qs.filter(community__parent__parent_id=district)
+        return dict(qs.values_list("pk", "name"))
+    qs = Region.objects.filter(level=level)
+    if district is not None:
+        qs = qs.filter(**({"parent_id": district} if level == "street"
+                          else {"parent__parent_id": district}))
+    return dict(qs.values_list("pk", "name"))
 
 
 def active_scheme() -> EvaluationScheme:
@@ -175,15 +224,16 @@ def score(row: Row, scheme: EvaluationScheme) -> Decimal:
     return total.quantize(Decimal("0.01"))
 
 
-def _compute(level: str, month: str, scheme: EvaluationScheme) -> list[Row]:
+def _compute(level: str, month: str, scheme: EvaluationScheme,
+             district: int | None = None) -> list[Row]:
     start, end = month_bounds(month)
-    figures = _task_figures(level, start, end)
-    rework = _rework(level, start, end)
+    figures = _task_figures(level, start, end, district)
+    rework = _rework(level, start, end, district)
     rows = []
-    for unit_id, name in _units(level).items():
+    for unit_id, name in _units(level, district).items():
         row = Row(level=level, unit_id=unit_id, name=name)
         for k, v in figures.get(unit_id, {}).items():
-            setattr(row, k, v if k != "points" else Decimal(v or 0))
+            setattr(row, k, v)
         row.rework = rework.get(unit_id, 0)
         row.rates = {rate: (getattr(row, num) / getattr(row, den) if getattr(row, den) else None)
                      for rate, (num, den) in RATES.items()}
@@ -196,13 +246,14 @@ def _compute(level: str, month: str, scheme: EvaluationScheme) -> list[Row]:
     return rows
 
 
-def evaluate(month: str, level: str = "street") -> list[Row]:
-    """Every unit of ``level`` for ``month`` ('YYYY-MM'), best first, with last month's change."""
+def evaluate(month: str, level: str = "street", *, district: int | None = None) -> list[Row]:
+    """Every unit of ``level`` for ``month`` ('YYYY-MM'), best first, with last month's change;
+    ``district`` (a Region id) ranks only that district's units."""
     if level not in LEVELS:
         raise ValueError(f"Unknown level {level!r}; choose one of {', '.join(LEVELS)}")
     scheme = active_scheme()
-    rows = _compute(level, month, scheme)
-    before = {r.unit_id: r for r in _compute(level, previous_month(month), scheme)}
+    rows = _compute(level, month, scheme, district)
+    before = {r.unit_id: r for r in _compute(level, previous_month(month), scheme, district)}
     for row in rows:
         prev = before.get(row.unit_id)
         if prev is not None and prev.registered + prev.due:

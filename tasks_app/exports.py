@@ -38,15 +38,16 @@ COLUMNS: list[tuple[str, object, str]] = [  # field, header, number format
 ]
 
 
-def rows_for(month: str, levels: list[str]) -> dict[str, list[Row]]:
-    return {level: evaluate(month, level) for level in levels}
+def rows_for(month: str, levels: list[str], *, district: int | None = None
+             ) -> dict[str, list[Row]]:
+    return {level: evaluate(month, level, district=district) for level in levels}
 
 
-def to_csv(month: str, levels: list[str]) -> str:
+def to_csv(month: str, levels: list[str], *, district: int | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([str(_("Month")), str(_("Level"))] + [str(h) for _f, h, _n in COLUMNS])
-    for level, rows in rows_for(month, levels).items():
+    for level, rows in rows_for(month, levels, district=district).items():
         for row in rows:
             data = row.as_dict()
             writer.writerow([month, str(LEVEL_LABELS[level])]
@@ -54,12 +55,12 @@ def to_csv(month: str, levels: list[str]) -> str:
     return out.getvalue()
 
 
-def to_xlsx(month: str, levels: list[str]) -> bytes:
+def to_xlsx(month: str, levels: list[str], *, district: int | None = None) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
-    for level, rows in rows_for(month, levels).items():
+    for level, rows in rows_for(month, levels, district=district).items():
         ws = wb.create_sheet(str(LEVEL_LABELS[level])[:31])
         ws.append([f"{month} {_('Monthly evaluation')} · {LEVEL_LABELS[level]}"])
         ws["A1"].font = Font(bold=True, size=14)
