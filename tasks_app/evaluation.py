@@ -86,9 +86,11 @@ class Row:
     score_change: Decimal | None = None
 
     def as_dict(self) -> dict:
+        """Plain JSON values. Rates are rounded to six decimals, as the score uses them, so a
+        figure reads the same in the API, the CSV and the XLSX (which keeps 16 digits)."""
         out = asdict(self)
         rates = out.pop("rates")
-        out.update(rates)
+        out.update({k: None if v is None else round(v, 6) for k, v in rates.items()})
         out["points"] = float(self.points)
         out["score"] = float(self.score)
         out["score_change"] = None if self.score_change is None else float(self.score_change)

@@ -72,6 +72,7 @@ router.register("campaigns", reference.CampaignViewSet, basename="campaign")
 urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="token"),
     path("v1/", include(router.urls)),
+    path("v1/evaluation/", include("tasks_app.api.evaluation")),
     re_path(r"^v1/", extend_schema(exclude=True)(NotFoundView).as_view()),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -1,0 +1,239 @@
+"""/api/v1/evaluation/: the monthly evaluation (综合考评) as JSON, and as the XLSX or CSV the
+review meeting prints.
+
+Who may read it: district supervisors and street leaders, and the console's staff. Rankings are
+public within a district: a street leader sees every street of their district, not only their
+own (the review meeting shows the whole table). Everyone else (grid officers, road chiefs,
+handlers, inspectors, community heads) gets 403.
+
+The figures are ``evaluation.evaluate()``'s rows (``Row.as_dict()``), ranked within the caller's
+district; the downloads carry exactly the same numbers (one sheet per level).
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gridmgmt import clock
+from gridmgmt.models import Duty, Role
+
+from .. import exports
+from ..evaluation import COUNTS, LEVELS, RATES, evaluate, month_bounds, previous_month
+from ..selectors import officer_of
+from .base import ApiViewMixin
+from .errors import error_responses
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv"
+FORMATS = ("json", "xlsx", "csv")
+LEADER_ROLES = (Role.DISTRICT_SUPERVISOR, Role.STREET_LEADER)
+
+
+def last_month() -> str:
+    today = timezone.localtime(clock.now()).date()
+    return previous_month(f"{today:%Y-%m}")
+
+
+def leader_districts(user: AbstractBaseUser) -> list[int]:
+    """The districts where the user now holds a supervisor's or a street leader's duty."""
+    officer = officer_of(user)
+    if officer is None:
+        return []
+    found = set()
+    for role, region_id, parent_id in Duty.objects.valid_at(clock.now()).filter(
+            officer=officer, role__in=LEADER_ROLES).values_list("role", "region_id",
+                                                                "region__parent_id"):
+        found.add(region_id if role == Role.DISTRICT_SUPERVISOR else parent_id)
+    return sorted(d for d in found if d is not None)
+
+
+class IsLeaderOrStaff(permissions.BasePermission):
+    message = _("Only district supervisors, street leaders and the console's staff can read "
+                "the evaluation.")
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return bool(user.is_superuser or user.is_staff or leader_districts(user))
+
+
+# -- the query and the answer ---------------------------------------------------------------
+
+class EvaluationQuerySerializer(serializers.Serializer):
+    month = serializers.CharField(required=False, help_text=_(
+        "YYYY-MM; by default last month."))
+    level = serializers.ChoiceField(choices=LEVELS, default="street")
+    district = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1,
+                                        help_text=_("A district's region id; by default the "
+                                                    "caller's district."))
+    format = serializers.ChoiceField(choices=FORMATS, required=False)
+
+    def validate_month(self, value: str) -> str:
+        if not re.fullmatch(r"\d{4}-\d{2}", value):
+            raise serializers.ValidationError(_("Give the month as YYYY-MM."))
+        try:
+            month_bounds(value)
+            previous_month(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(_("Give the month as YYYY-MM.")) from exc
+        return value
+
+
+class EvaluationRowSerializer(serializers.Serializer):
+    """One unit's month: counts, rates (fractions 0-1, null where the denominator is 0),
+    deduction points, composite score, rank within the level, and the change from last month
+    (null when the unit had no task last month)."""
+
+    # Plain strings: an enum here would collide with the regions' "level" in the schema.
+    level = serializers.CharField(help_text=_("street, community, grid or department"))
+    unit_id = serializers.IntegerField()
+    name = serializers.CharField()
+    points = serializers.FloatField()
+    score = serializers.FloatField()
+    rank = serializers.IntegerField()
+    previous_rank = serializers.IntegerField(allow_null=True)
+    score_change = serializers.FloatField(allow_null=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in COUNTS:
+            fields[name] = serializers.IntegerField()
+        for name in RATES:
+            fields[name] = serializers.FloatField(allow_null=True)
+        return fields
+
+
+class EvaluationSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    level = serializers.CharField(help_text=_("street, community, grid or department"))
+    district = serializers.IntegerField(allow_null=True, help_text=_(
+        "The district ranked (null: every unit of the level)."))
+    rows = EvaluationRowSerializer(many=True, help_text=_("Best first."))
+
+
+# -- the view -------------------------------------------------------------------------------
+
+class JsonErrors(DefaultContentNegotiation):
+    """``?format=`` picks a download in the view, not a renderer: JSON is what errors and the
+    figures are rendered as, whatever the query says."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+PARAMS = [
+    OpenApiParameter("month", OpenApiTypes.STR, pattern=r"^\d{4}-\d{2}$",
+                     description=_("YYYY-MM; by default last month.")),
+    OpenApiParameter("level", OpenApiTypes.STR, enum=list(LEVELS), description=_(
+        "street, community, grid or department.")),
+    OpenApiParameter("district", OpenApiTypes.INT, description=_(
+        "A district's region id; by default the caller's district (staff: every unit).")),
+]
+
+
+class EvaluationView(ApiViewMixin, APIView):
+    """The month's evaluation for one level, ranked within the caller's district."""
+
+    permission_classes = [IsLeaderOrStaff]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JsonErrors
+    default_format = "json"
+    all_levels = False
+
+    def _query(self, request) -> dict:
+        query = EvaluationQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = dict(query.validated_data)
+        data.setdefault("month", last_month())
+        data.setdefault("format", self.default_format)
+        data["district"] = self._district(request.user, data.get("district"))
+        return data
+
+    def _district(self, user: AbstractBaseUser, asked: int | None) -> int | None:
+        mine = leader_districts(user)
+        if asked is not None:
+            if not (user.is_superuser or user.is_staff) and asked not in mine:
+                raise PermissionDenied(_("You can read the evaluation of your own district."))
+            return asked
+        return mine[0] if mine else None
+
+    @extend_schema(
+        tags=["evaluation"], summary=_("The monthly evaluation (综合考评) of one level"),
+        parameters=[*PARAMS, OpenApiParameter(
+            "format", OpenApiTypes.STR, enum=list(FORMATS),
+            description=_("json (default), or xlsx / csv to download the level."))],
+        responses={(200, "application/json"): EvaluationSerializer,
+                   (200, XLSX): OpenApiTypes.BINARY, (200, CSV): OpenApiTypes.STR,
+                   **error_responses(400, 403)},
+    )
+    def get(self, request):
+        return self.respond(request, self._query(request))
+
+    def respond(self, request, q: dict):
+        if q["format"] == "json":
+            rows = evaluate(q["month"], q["level"], district=q["district"])
+            return Response({"month": q["month"], "level": q["level"],
+                             "district": q["district"], "rows": [r.as_dict() for r in rows]})
+        levels = list(LEVELS) if self.all_levels and "level" not in request.query_params \
+            else [q["level"]]
+        return download(q["month"], levels, q["district"], q["format"])
+
+
+def download(month: str, levels: list[str], district: int | None, fmt: str) -> HttpResponse:
+    """The levels' rows as a file, headers in the active language (the request's)."""
+    name = f"evaluation-{month}" + ("" if len(levels) > 1 else f"-{levels[0]}")
+    if fmt == "csv":
+        # A byte-order mark, so that Excel reads the Chinese names as UTF-8.
+        body = ("\ufeff" + exports.to_csv(month, levels, district=district)).encode()
+        response = HttpResponse(body, content_type=f"{CSV}; charset=utf-8")
+    else:
+        response = HttpResponse(exports.to_xlsx(month, levels, district=district),
+                                content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+class EvaluationExportView(EvaluationView):
+    """The same figures as a download: every level (one sheet each) unless ``level`` names
+    one."""
+
+    default_format = "xlsx"
+    all_levels = True
+
+    @extend_schema(
+        tags=["evaluation"],
+        summary=_("Download the monthly evaluation: XLSX (one sheet per level) or CSV"),
+        parameters=[*PARAMS, OpenApiParameter(
+            "format", OpenApiTypes.STR, enum=["xlsx", "csv"],
+            description=_("xlsx (default) or csv."))],
+        responses={(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description=_(
+            "Headers in the request's language (Chinese by default), fit to print.")),
+            (200, CSV): OpenApiTypes.STR, **error_responses(400, 403)},
+    )
+    def get(self, request):
+        q = self._query(request)
+        if q["format"] == "json":
+            raise serializers.ValidationError({"format": [_("Choose xlsx or csv.")]})
+        return self.respond(request, q)
+
+
+# Included by api/urls.py under v1/evaluation/.
+urlpatterns = [
+    path("", EvaluationView.as_view(), name="evaluation"),
+    path("export/", EvaluationExportView.as_view(), name="evaluation-export"),
+]
