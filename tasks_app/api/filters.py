@@ -3,11 +3,14 @@ takes from ``selectors.tasks_visible_to``."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter
@@ -32,6 +35,29 @@ class IdFilter(filters.NumberFilter):
     """A row id: a whole number (NumberFilter alone would take 1e300 and reach the database)."""
 
     field_class = IdField
+
+
+class InstantField(IsoDateTimeField):
+    """An ISO 8601 instant, kept in UTC: an arbitrary offset (+21:56 parses) cannot reach the
+    database, and years far outside the records are refused rather than overflowing."""
+
+    default_error_messages = {"range": _("Give a date and time between the years 1900 and "
+                                         "2999.")}
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value is None:
+            return None
+        if not 1900 <= value.year <= 2999:
+            raise forms.ValidationError(self.error_messages["range"], "range")
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as exc:
+            raise forms.ValidationError(self.error_messages["range"], "range") from exc
+
+
+class InstantFilter(filters.IsoDateTimeFilter):
+    field_class = InstantField
 
 
 class BBoxField(forms.CharField):
@@ -89,12 +115,12 @@ class TaskFilter(filters.FilterSet):
         "Only repeated problems (or only first occurrences)."))
     supervised = filters.BooleanFilter()
     fixed_on_spot = filters.BooleanFilter()
-    reported_after = filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
-    reported_before = filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
-    deadline_after = filters.IsoDateTimeFilter(field_name="deadline", lookup_expr="gte")
-    deadline_before = filters.IsoDateTimeFilter(field_name="deadline", lookup_expr="lt")
-    closed_after = filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="gte")
-    closed_before = filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
+    reported_after = InstantFilter(field_name="reported_at", lookup_expr="gte")
+    reported_before = InstantFilter(field_name="reported_at", lookup_expr="lt")
+    deadline_after = InstantFilter(field_name="deadline", lookup_expr="gte")
+    deadline_before = InstantFilter(field_name="deadline", lookup_expr="lt")
+    closed_after = InstantFilter(field_name="closed_at", lookup_expr="gte")
+    closed_before = InstantFilter(field_name="closed_at", lookup_expr="lt")
     bbox = BBoxFilter(help_text=_("minlng,minlat,maxlng,maxlat"))
 
     class Meta:

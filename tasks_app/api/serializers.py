@@ -3,7 +3,10 @@ reference data. They validate shapes only; every rule lives in ``services``."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -172,6 +175,12 @@ class VerifySerializer(NoteSerializer):
 class ExtendSerializer(serializers.Serializer):
     until = serializers.DateTimeField(help_text=_("The new deadline asked for."))
     reason = serializers.CharField(max_length=2000)
+
+    def validate_until(self, value: datetime) -> datetime:
+        # A bound on the input, not a rule: the supervisor decides what is reasonable.
+        if not timezone.now() < value < timezone.now() + timedelta(days=366):
+            raise serializers.ValidationError(_("Ask for a deadline within the next year."))
+        return value
 
 
 class ExtensionDecisionSerializer(NoteSerializer):

@@ -103,4 +103,9 @@ def test_reference_data_is_read_only(world, client_for):
     client = client_for(world.supervisor)
     assert client.post("/api/v1/grids/", {}, format="json").status_code == 405
     assert client.delete(f"/api/v1/categories/{world.category.pk}/").status_code == 405
-    assert client.get("/api/v1/evaluation/").status_code == 404  # not exposed yet
+
+
+def test_an_unknown_api_path_is_a_json_404(world, client_for):
+    response = client_for(world.supervisor).get("/api/v1/nothing/here/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

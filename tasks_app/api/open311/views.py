@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -215,10 +215,11 @@ def _when(raw: str | None, name: str):
         value = parse_datetime(raw.strip().replace(" ", "+"))  # a "+" often arrives as a space
     except ValueError:
         value = None
-    if value is None:
+    if value is None or not 1900 <= value.year <= 2999:
         raise Open311Error(400, _("%(name)s must be a W3C date-time, e.g. "
                                   "2010-01-01T00:00:00Z.") % {"name": name})
-    return value if timezone.is_aware(value) else timezone.make_aware(value)
+    # In UTC: an offset as odd as the parser allows must not reach the database.
+    return value.astimezone(UTC) if timezone.is_aware(value) else timezone.make_aware(value)
 
 
 def _window(raw_start: str | None, raw_end: str | None):
