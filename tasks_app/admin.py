@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.template.defaultfilters import filesizeformat
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from gridmgmt import clock
@@ -32,8 +31,6 @@ from .models import (
     TaskEvent,
 )
 from .workflow import Status
-
-LIGHT_COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828"}
 
 
 def _status_label(value: str) -> str:
@@ -182,9 +179,10 @@ class TaskEventInline(ReadOnlyMixin, admin.TabularInline):
 
 
 class PhotoInline(ReadOnlyMixin, admin.TabularInline):
-    # No image link: media is not served openly, photos are shown through scoped views.
+    # Images come through the scoped photo view (badges.photo_preview); media is never served.
     model = Photo
-    fields = ["kind", "file_size", "dimensions", "uploaded_by", "created_at"]
+    fields = [badges.photo_preview, "kind", "file_size", "dimensions", "uploaded_by",
+              "created_at"]
     readonly_fields = fields
     extra = 0
 
@@ -270,15 +268,6 @@ class TaskAdmin(admin.ModelAdmin):
             services.task_update_details(task=obj, actor=request.user, changes=changes)
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
-
-    @admin.display(description=_("light"), ordering="light")
-    def light_dot(self, obj: Task):
-        return format_html('<span style="color:{}">●</span> {}',
-                           LIGHT_COLOURS.get(obj.light, "inherit"), obj.get_light_display())
-
-    @admin.display(description=_("escalation level"), ordering="escalation_level")
-    def level(self, obj: Task) -> str:
-        return "—" if obj.escalation_level < 0 else str(obj.escalation_level)
 
 
 # -- records ------------------------------------------------------------------------------------

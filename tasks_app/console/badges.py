@@ -101,3 +101,12 @@ def repeat_mark(task: Task) -> str:
 @admin.display(description=gettext_lazy("grid"), ordering="grid__code")
 def grid_name(task: Task) -> str:
     return format_html('<span title="{}">{}</span>', task.grid.code, task.grid.name)
+
+
+@admin.display(description=gettext_lazy("photo"))
+def photo_preview(photo) -> str:
+    # Through the officers' scoped photo view: media files are never served openly.
+    url = reverse("mobile:photo", args=[photo.pk])
+    return format_html('<a href="{}" target="_blank" rel="noopener">'
+                       '<img src="{}" alt="{}" class="photo-thumb" loading="lazy"></a>',
+                       url, url, photo.get_kind_display())
