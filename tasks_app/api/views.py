@@ -7,6 +7,7 @@ an action their role may not take is 403, an illegal transition 409, a stale If-
 from __future__ import annotations
 
 import mimetypes
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -259,7 +260,7 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
             renderer_classes=[JSONRenderer, ImageRenderer])
     def photo_file(self, request, pk=None, photo_pk=None):
         task = self.get_object()
-        if not str(photo_pk).isdigit():
+        if not re.fullmatch(r"[0-9]{1,18}", str(photo_pk)):
             raise NotFound()
         photo = get_object_or_404(Photo, pk=int(photo_pk), task=task)
         content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"

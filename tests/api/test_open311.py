@@ -266,7 +266,7 @@ def test_requests_filter_by_id_service_and_dates(world, report, city):
     "start_date=2010-01-01T00:00:00Z&end_date=2010-06-01T00:00:00Z",  # more than 90 days
     "start_date=yesterday", "end_date=2010-13-45T00:00:00Z", "status=pending",
     "start_date=2010-05-01T00:00:00Z&end_date=2010-04-01T00:00:00Z", "page_size=0",
-    "page=x",
+    "page=x", "page=99999999999999999999999", "page_size=%C2%B2",
 ])
 def test_bad_request_queries_are_400_in_the_spec_error_format(db, query):
     response = Client().get(f"{BASE}/requests.xml?{query}")

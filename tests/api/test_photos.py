@@ -42,6 +42,14 @@ def test_a_photo_of_another_task_is_not_served_under_this_one(world, client_for,
     assert response.status_code == 404
 
 
+def test_a_malformed_photo_id_is_a_json_404(world, client_for, task_in):
+    task = task_in(Status.SUBMITTED)
+    for photo in ("abc", "%C2%B2", "99999999999999999999999"):
+        response = client_for(world.supervisor).get(f"/api/v1/tasks/{task.pk}/photos/{photo}/")
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+
+
 def test_media_is_not_served_openly(world, client_for, task_in):
     task = task_in(Status.SUBMITTED)
     name = task.photos.get().image.name

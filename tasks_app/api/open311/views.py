@@ -57,7 +57,6 @@ class Open311View(APIView):
     permission_classes = [AllowAny]
     parser_classes = [FormParser, MultiPartParser]
     content_negotiation_class = _FormatFromPath
-
     throttle_classes = [Open311Throttle]
 
     def handle_exception(self, exc: Exception) -> HttpResponse:
@@ -166,7 +165,8 @@ class RequestListView(Open311View):
             filed = Open311Request.objects.create(
                 task=task, client=client, token=secrets.token_urlsafe(12),
                 attributes=attributes, **contact)
-        task.refresh_from_db()
+        # Both the id and a token: the request exists at once ("realtime"), and clients written
+        # for "batch" servers can still follow the token to it.
         return respond(fmt, "service_requests", [{
             "service_request_id": task.code,
             "token": filed.token,
@@ -203,8 +203,9 @@ def _csv(raw: str | None) -> list[str]:
 def _int(raw: str | None, default: int, name: str) -> int:
     if raw in (None, ""):
         return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise Open311Error(400, _("%(name)s must be a positive whole number.") % {"name": name})
+    if not re.fullmatch(r"[0-9]{1,7}", raw) or not 1 <= int(raw) <= 1_000_000:
+        raise Open311Error(400, _("%(name)s must be a whole number from 1 to 1000000.")
+                           % {"name": name})
     return int(raw)
 
 
