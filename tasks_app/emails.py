@@ -43,4 +43,8 @@ def context_for(row: Notification) -> dict:
             t.late = _lateness(t, now)
         ctx.update(tasks=tasks, as_leader=row.context.get("as_leader", False),
                    period=row.period)
+    if row.kind == Notification.Kind.MONTHLY_REPORT:
+        from .reports import email_context
+
+        ctx.update(email_context(row))
     return ctx

@@ -262,3 +262,31 @@ def evaluate(month: str, level: str = "street", *, district: int | None = None) 
             row.previous_rank = prev.rank
             row.score_change = row.score - prev.score
     return rows
+
+
+def points_by_category(month: str, level: str = "street", *, district: int | None = None
+                       ) -> dict[int, list[dict]]:
+    """Each unit's deduction points in ``month`` per category, charged as ``evaluate()``
+    charges them, most points first: {unit id: [{category, points, tasks}, ...]}. One query."""
+    key = UNIT_KEY[level]
+    start, end = month_bounds(month)
+    registered = _in("reported_at", start, end)
+    late = _in("closed_at", start, end) & Q(closed_late=True)
+    rows = (
+        _scoped(Task.objects.exclude(status=Status.VOID), district)
+        .filter(registered | late)
+        .values(key, "category_id", "category__name")
+        .annotate(points_registered=Sum(_points_expression(), filter=registered),
+                  points_late=Sum(_points_expression(), filter=late), tasks=Count("pk"))
+        .order_by()
+    )
+    out: dict[int, list[dict]] = {}
+    for r in rows:
+        if r[key] is None:
+            continue
+        points = Decimal(r["points_registered"] or 0) + Decimal(r["points_late"] or 0) / 2
+        out.setdefault(r[key], []).append(
+            {"category": r["category__name"], "points": points, "tasks": r["tasks"]})
+    for items in out.values():
+        items.sort(key=lambda i: (-i["points"], i["category"]))
+    return out

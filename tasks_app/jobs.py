@@ -58,3 +58,15 @@ def daily_digest_job() -> int:
     created = notify.create_digests()
     notify.kick_sender()
     return created
+
+
+@shared_task(name="tasks_app.monthly_report", soft_time_limit=540, time_limit=600, **IDEMPOTENT)
+def monthly_report_job(month: str | None = None) -> int:
+    """On the 1st: the monthly report for the month before, to every street leader and district
+    supervisor, through the outbox (one row per month and person, so a rerun adds nothing)."""
+    from . import reports
+
+    created = reports.create_monthly_reports(month=month)
+    log.info("monthly report %s: %s rows", month or reports.report_month(clock.now()), created)
+    notify.kick_sender()
+    return created

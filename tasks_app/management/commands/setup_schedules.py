@@ -13,6 +13,8 @@ DEFAULTS = {
     "send pending notifications": ("tasks_app.send_notifications",
                                    {"every": 1, "period": "minutes"}),
     "daily digest": ("tasks_app.daily_digest", {"minute": "30", "hour": "8"}),
+    "monthly report": ("tasks_app.monthly_report",
+                       {"minute": "0", "hour": "9", "day_of_month": "1"}),
 }
 
 

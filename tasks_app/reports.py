@@ -1,0 +1,231 @@
+"""The monthly report e-mail (月度考评通报), sent on the 1st for the month before.
+
+Each street leader is told their street's rank, its indicators against last month and against
+the district average, the categories that cost it the most deduction points and its repeat
+hotspots (places with three or more occurrences). Each district supervisor gets the district's
+overview and the ranking tables. An officer holding both duties gets one e-mail with both.
+
+The rows go through the notification outbox: one per (month, recipient), so running the job
+twice, or two workers at once, mails nobody twice. The figures are computed once when the rows
+are created and kept in the row (a snapshot of what was evaluated on the 1st): a send retried
+hours later says the same, and twenty leaders cost one evaluation per district, not twenty.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from gridmgmt import clock
+from gridmgmt.models import Duty, Officer, Region, Role
+
+from .evaluation import RATES, evaluate, month_bounds, points_by_category, previous_month
+from .exports import COLUMNS
+from .models import Notification, Task
+from .selectors import repeat_hotspots
+
+WORST_CATEGORIES = 3
+HOTSPOT_MIN = 3  # occurrences that make a place a hotspot (DESIGN.md, Repeats)
+# The indicators a leader reads, in order: (field, how it is shown).
+INDICATORS = [
+    ("score", "score"), ("registered", "count"), ("due", "count"), ("closed", "count"),
+    ("closed_rate", "rate"), ("on_time_rate", "rate"), ("rework_rate", "rate"),
+    ("extension_rate", "rate"), ("patrol_rate", "rate"), ("third_party_rate", "rate"),
+    ("overdue", "count"), ("repeats", "count"), ("high_deduction", "count"),
+    ("points", "points"),
+]
+LABELS = {name: label for name, label, _fmt in COLUMNS}
+SUMMED = ("registered", "due", "closed", "on_time", "extended", "patrol", "third_party",
+          "overdue", "repeats", "high_deduction", "rework", "points")
+
+
+def report_month(now: datetime) -> str:
+    """The month a report sent at ``now`` is about: the one before, in the bureau's time."""
+    return previous_month(f"{timezone.localtime(now):%Y-%m}")
+
+
+# -- figures ----------------------------------------------------------------------------------
+
+def _rate(num: float, den: float) -> float | None:
+    return round(num / den, 6) if den else None
+
+
+def district_figures(rows: list[dict]) -> dict[str, dict]:
+    """The district from its streets' rows: ``total`` (counts and points summed, rates over the
+    whole district) and ``average`` (per street: counts, points and score averaged; rates are
+    the district's, i.e. each street weighted by its tasks)."""
+    n = len(rows) or 1
+    total: dict = {k: sum(r[k] for r in rows) for k in SUMMED}
+    total["points"] = round(total["points"], 2)
+    for rate, (num, den) in RATES.items():
+        total[rate] = _rate(total[num], total[den])
+    total["score"] = round(sum(r["score"] for r in rows) / n, 2)
+    average = {k: round(total[k] / n, 1) for k in SUMMED}
+    average.update({rate: total[rate] for rate in RATES}, score=total["score"])
+    return {"total": total, "average": average}
+
+
+def _jsonable(items: list[dict]) -> list[dict]:
+    return [{**i, "points": float(i["points"])} for i in items]
+
+
+def _district_snapshot(district: Region, month: str, end: datetime) -> dict:
+    """Everything any recipient in this district reads, computed once."""
+    start, _end = month_bounds(month)
+    streets = [r.as_dict() for r in evaluate(month, "street", district=district.pk)]
+    last = [r.as_dict() for r in evaluate(previous_month(month), "street",
+                                          district=district.pk)]
+    departments = [r.as_dict() for r in evaluate(month, "department", district=district.pk)]
+    categories = points_by_category(month, "street", district=district.pk)
+    scope = Task.objects.filter(grid__community__parent__parent_id=district.pk,
+                                reported_at__lt=end)
+    spots = repeat_hotspots(since=start, min_count=HOTSPOT_MIN, tasks=scope)
+    street_of = dict(Task.objects.filter(pk__in=[h.latest_id for h in spots]).values_list(
+        "pk", "grid__community__parent_id"))
+    hotspots: dict[int, list[dict]] = defaultdict(list)
+    for h in spots:
+        hotspots[street_of[h.latest_id]].append({
+            "category": h.category, "grid": h.grid, "occurrences": h.occurrences,
+            "open": h.open, "latest": f"{timezone.localtime(h.latest_at):%Y-%m-%d}"})
+    return {
+        "id": district.pk, "name": district.name, "streets": streets, "last": last,
+        "departments": departments, "figures": district_figures(streets),
+        "last_figures": district_figures(last),
+        "categories": {k: _jsonable(v[:WORST_CATEGORIES]) for k, v in categories.items()},
+        "hotspots": dict(hotspots),
+    }
+
+
+def street_section(snapshot: dict, street_id: int) -> dict | None:
+    now = next((r for r in snapshot["streets"] if r["unit_id"] == street_id), None)
+    if now is None:
+        return None
+    last = next((r for r in snapshot["last"] if r["unit_id"] == street_id), None)
+    return {
+        "id": street_id, "name": now["name"], "district": snapshot["name"],
+        "of": len(snapshot["streets"]), "now": now,
+        "last": last if last and (last["registered"] or last["due"]) else None,
+        "average": snapshot["figures"]["average"],
+        "categories": snapshot["categories"].get(street_id, []),
+        "hotspots": snapshot["hotspots"].get(street_id, []),
+    }
+
+
+def district_section(snapshot: dict) -> dict:
+    return {"id": snapshot["id"], "name": snapshot["name"],
+            "now": snapshot["figures"]["total"], "last": snapshot["last_figures"]["total"],
+            "streets": snapshot["streets"], "departments": snapshot["departments"],
+            "hotspots": sum(len(v) for v in snapshot["hotspots"].values())}
+
+
+# -- the outbox rows --------------------------------------------------------------------------
+
+@transaction.atomic
+def create_monthly_reports(*, month: str | None = None, now: datetime | None = None) -> int:
+    """One outbox row per street leader and district supervisor on duty at ``now``, for
+    ``month`` (default: the month before ``now``). Returns how many rows were new."""
+    now = now or clock.now()
+    month = month or report_month(now)
+    _start, end = month_bounds(month)
+    done = set(Notification.objects.filter(
+        kind=Notification.Kind.MONTHLY_REPORT, period=month, task__isnull=True)
+        .values_list("recipient_id", flat=True))
+    wanted: dict[int, dict[str, list[int]]] = defaultdict(lambda: {"streets": [],
+                                                                   "districts": []})
+    district_of: dict[int, int] = {}
+    for officer_id, role, region_id, parent_id in Duty.objects.valid_at(now).filter(
+            role__in=[Role.STREET_LEADER, Role.DISTRICT_SUPERVISOR],
+            region__isnull=False).exclude(officer_id__in=done).order_by(
+            "officer_id", "region_id").values_list("officer_id", "role", "region_id",
+                                                   "region__parent_id"):
+        if role == Role.STREET_LEADER:
+            if parent_id is not None:
+                wanted[officer_id]["streets"].append(region_id)
+                district_of[region_id] = parent_id
+        else:
+            wanted[officer_id]["districts"].append(region_id)
+    if not wanted:
+        return 0
+    needed = set(district_of.values()) | {d for w in wanted.values() for d in w["districts"]}
+    snapshots = {d.pk: _district_snapshot(d, month, end)
+                 for d in Region.objects.filter(pk__in=needed)}
+    emails = dict(Officer.objects.filter(pk__in=wanted).values_list("pk", "email"))
+    rows = []
+    for officer_id, duties in wanted.items():
+        streets = [s for s in (street_section(snapshots[district_of[pk]], pk)
+                               for pk in duties["streets"]) if s is not None]
+        districts = [district_section(snapshots[pk]) for pk in duties["districts"]
+                     if pk in snapshots]
+        if not streets and not districts:
+            continue
+        rows.append(Notification(
+            kind=Notification.Kind.MONTHLY_REPORT, period=month, recipient_id=officer_id,
+            email=emails.get(officer_id, ""), created_at=now, next_attempt_at=now,
+            context={"month": month, "streets": streets, "districts": districts}))
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+# -- what the e-mail shows ----------------------------------------------------------------------
+
+def _show(value, how: str) -> str:
+    if value is None:
+        return "—"
+    if how == "rate":
+        return f"{value * 100:.1f}%"
+    if how == "count":
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    if how == "points":
+        return f"{Decimal(str(value)).normalize():f}"
+    return f"{value:.2f}"
+
+
+def _change(value) -> str:
+    return "—" if value is None else f"{value:+.2f}"
+
+
+def _lines(now: dict, last: dict | None, other: dict | None) -> list[dict]:
+    return [{"label": LABELS[name], "now": _show(now.get(name), how),
+             "last": _show(last.get(name), how) if last else "—",
+             "other": _show(other.get(name), how) if other else "—"}
+            for name, how in INDICATORS]
+
+
+def _table(rows: list[dict]) -> list[dict]:
+    return [{"rank": r["rank"], "name": r["name"], "score": _show(r["score"], "score"),
+             "change": _change(r["score_change"]),
+             "closed_rate": _show(r["closed_rate"], "rate"),
+             "on_time_rate": _show(r["on_time_rate"], "rate"), "overdue": r["overdue"],
+             "repeats": r["repeats"], "points": _show(r["points"], "points")} for r in rows]
+
+
+def email_context(row: Notification) -> dict:
+    """The template context of a monthly report row (see templates/email/monthly_report)."""
+    data = row.context or {}
+    streets = []
+    for s in data.get("streets", []):
+        now = s["now"]
+        streets.append({
+            "name": s["name"], "district": s["district"], "rank": now["rank"], "of": s["of"],
+            "previous_rank": now["previous_rank"], "score": _show(now["score"], "score"),
+            "change": _change(now["score_change"]),
+            "lines": _lines(now, s["last"], s["average"]),
+            "categories": [{**c, "points": _show(c["points"], "points")}
+                           for c in s["categories"]],
+            "hotspots": s["hotspots"],
+        })
+    districts = [{
+        "name": d["name"], "lines": _lines(d["now"], d["last"], None),
+        "streets": _table(d["streets"]), "departments": _table(d["departments"]),
+        "hotspots": d["hotspots"],
+    } for d in data.get("districts", [])]
+    month = data.get("month", row.period)
+    return {"month": month, "streets": streets, "districts": districts,
+            "export_url": f"{settings.SITE_URL.rstrip('/')}{reverse('api:evaluation-export')}"
+                          f"?month={month}"}

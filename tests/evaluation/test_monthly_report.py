@@ -1,0 +1,148 @@
+"""The monthly report e-mail on the 1st: one outbox row per street leader and district
+supervisor, idempotent; rendered in Chinese and in English with the hand-worked figures of
+test_hand_worked_month.py (东街道 second with 98.15, 西街道 first with 120.75)."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+from django_celery_beat.models import PeriodicTask
+
+from tasks_app import jobs, notify, reports
+from tasks_app.emails import context_for
+from tasks_app.models import Notification
+from tests.evaluation.conftest import EVALUATED_AT, MONTH
+from tests.gridmgmt.calendars import at
+
+KIND = Notification.Kind.MONTHLY_REPORT
+
+
+@pytest.fixture
+def kicks(monkeypatch):
+    """The job wakes the sender; here nothing is enqueued, the kicks are only counted."""
+    calls = []
+    monkeypatch.setattr(notify, "kick_sender", lambda: calls.append(1))
+    return calls
+
+
+@pytest.fixture
+def reported(november_tasks, kicks):
+    with time_machine.travel(EVALUATED_AT, tick=False):
+        created = jobs.monthly_report_job()
+    assert created == 3
+    return november_tasks
+
+
+def _row(officer) -> Notification:
+    return Notification.objects.get(kind=KIND, period=MONTH, recipient=officer)
+
+
+def _render(officer, language: str) -> tuple[str, str, str]:
+    row = _row(officer)
+    with time_machine.travel(EVALUATED_AT, tick=False):
+        return notify.render_email(KIND, context_for(row), language)
+
+
+def test_the_job_twice_makes_one_row_per_leader(reported, kicks):
+    w = reported.world
+    with time_machine.travel(at(2026, 12, 1, 9, 5), tick=False):
+        assert jobs.monthly_report_job() == 0  # a rerun (or a second worker) adds nothing
+    rows = Notification.objects.filter(kind=KIND)
+    assert sorted(rows.values_list("recipient__name", flat=True)) == [
+        "streetlead", "streetlead2", "supervisor"]
+    assert set(rows.values_list("period", "task", "status")) == {(MONTH, None, "pending")}
+    assert _row(w.street_leader).email == "streetlead@example.org"
+    assert len(kicks) == 2
+    # Grid officers, inspectors, handlers and community heads get no report.
+    assert not rows.filter(recipient__in=[w.grid_officer, w.inspector, w.handler,
+                                          w.community_head]).exists()
+
+
+def test_the_report_is_for_the_month_before_the_1st(world, kicks):
+    with time_machine.travel(at(2027, 1, 1, 9, 0), tick=False):
+        jobs.monthly_report_job()
+    assert set(Notification.objects.filter(kind=KIND).values_list("period", flat=True)) == {
+        "2026-12"}
+
+
+def test_a_street_leader_reads_rank_figures_categories_and_hotspots_in_chinese(reported):
+    subject, text, html = _render(reported.world.street_leader, "zh-hans")
+    assert subject == "【2026-11 月度考评】东街道：2 个中排名第 2"
+    assert "在 2 个镇街中排名第 2，综合得分 98.15。 上月排名第 1；得分变化 -34.35。" in text
+    assert "指标: 本月 | 上月 | 全区平均" in text
+    # Closure rate: 7/9 this month, 1/1 in October, 9/11 over the district.
+    assert "- 结案率: 77.8% | 100.0% | 81.8%" in text
+    # Deduction points: 29.5, 5 in October, a district average of (29.5 + 6.5) / 2 = 18.
+    assert "- 扣分: 29.5 | 5 | 18" in text
+    # The worst categories: 乱堆物料 19 points (T2 2, T3 4, T4 4, T6 2, T7 2 + 1 late, T8 2,
+    # T11 2) over 7 tasks, then 占道经营 10.5 (T5, T9, T12 3 each, and T1's late 1.5).
+    assert "- 乱堆物料: 19 (7 件)\n- 占道经营: 10.5 (4 件)" in text
+    # The hotspot: p1 in 一号网格 (T0, T3 and T4), T4 still open.
+    assert "- 乱堆物料 · 一号网格: 出现 3 次，1 件未结，最近一次 2026-11-06" in text
+    for figure in ("98.15", "-34.35", "77.8%", "81.8%", "29.5", "乱堆物料", "一号网格",
+                   "<td>结案率</td>", "扣分最多的问题类别"):
+        assert figure in html
+
+
+def test_the_same_report_in_english(reported):
+    subject, text, html = _render(reported.world.street_leader, "en")
+    assert subject == "[Monthly evaluation 2026-11] 东街道: rank 2 of 2"
+    assert "Rank 2 of 2 streets, composite score 98.15." in text
+    assert "Last month: rank 1; score change -34.35." in text
+    assert "- Closure rate: 77.8% | 100.0% | 81.8%" in text
+    assert "- Deduction points: 29.5 | 5 | 18" in text
+    assert "- Composite score: 98.15 | 132.50 | 109.45" in text
+    assert "- 乱堆物料: 19 (7 tasks)" in text
+    assert "- 乱堆物料 · 一号网格: 3 occurrences, 1 open, latest 2026-11-06" in text
+    assert "<td>Closure rate</td>" in html
+    assert "/api/v1/evaluation/export/?month=2026-11" in text
+
+
+def test_the_supervisor_reads_the_district_and_the_rankings(reported):
+    subject, text, html = _render(reported.world.supervisor, "en")
+    assert subject == "[Monthly evaluation 2026-11] 示范区: overview and ranking"
+    # The district: 12 registered (10 + 2), closure 9 of 11, 36 points (29.5 + 6.5).
+    assert "- Registered: 12 | 2" in text
+    assert "- Closure rate: 81.8% | 100.0%" in text
+    assert "- Deduction points: 36 | 5" in text
+    assert "1 repeat hotspot this month." in text
+    assert "1. 西街道: 120.75 (—)" in text and "2. 东街道: 98.15 (-34.35)" in text
+    assert "1. 市政所: 103.50 (—)" in text and "2. 城管中队: 103.42 (-29.08)" in text
+    assert "<td>西街道</td>" in html
+    _subject, zh, _html = _render(reported.world.supervisor, "zh-hans")
+    assert "西街道" in zh and "120.75" in zh
+
+
+def test_the_sender_mails_each_leader_in_their_language(reported):
+    w = reported.world
+    w.other_street_leader.language = "en"
+    w.other_street_leader.save()
+    # The month's escalation alerts are not what this test is about.
+    Notification.objects.exclude(kind=KIND).update(status=Notification.Status.SENT)
+    with time_machine.travel(EVALUATED_AT, tick=False):
+        counts = notify.send_pending()
+    assert counts["sent"] == 3
+    by_to = {m.to[0]: m for m in mail.outbox}
+    assert by_to["streetlead2@example.org"].subject == (
+        "[Monthly evaluation 2026-11] 西街道: rank 1 of 2")
+    assert "东街道" in by_to["streetlead@example.org"].subject
+    assert by_to["streetlead@example.org"].subject != by_to["streetlead2@example.org"].subject
+    html = by_to["supervisor@example.org"].alternatives[0][0]
+    assert "120.75" in html
+
+
+def test_setup_schedules_runs_it_on_the_1st_at_nine(db):
+    call_command("setup_schedules", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    entry = PeriodicTask.objects.get(name="monthly report")
+    assert entry.task == "tasks_app.monthly_report"
+    cron = entry.crontab
+    assert (cron.minute, cron.hour, cron.day_of_month, cron.month_of_year) == (
+        "0", "9", "1", "*")
+    assert str(cron.timezone) == "Asia/Shanghai"
+
+
+def test_report_month():
+    assert reports.report_month(at(2026, 12, 1, 9, 0)) == "2026-11"
+    assert reports.report_month(at(2027, 1, 1, 0, 30)) == "2026-12"
