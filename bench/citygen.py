@@ -1,26 +1,72 @@
 """Builds a city of a configurable size on PostgreSQL quickly: reference data through the ORM in
-bulk, tasks with one INSERT … SELECT over generate_series (a million rows in well under a minute).
+bulk, then tasks, their event logs and escalations with set-based INSERT … SELECT statements
+(bench/citysql.py): a million tasks with four million events in a few minutes.
+
+The default city: 3,000 grids of about 400 m on a 60 × 50 lattice, 300 communities, 30 streets,
+one district; 200 roads (each row's centre line cut into four); 2,000 officers (grid officers,
+road chiefs, community heads, street leaders, district supervisors, inspectors, department
+handlers); the demo seeds' 25 categories with their real time limits, departments and dispatch
+rules; a default work calendar with China's holidays.
+
+Tasks span two years, ids in report order, in the proportions of a working bureau: about 90 %
+closed (11 % of them late, some after rework or an extension), 4 % void reports, the rest open
+and spread over every state with the light and ladder level they would have now; 8 % are repeats
+in chains of up to three (``repeat_of``, ``repeat_seq``, escalated as the services would); every
+task has the event log the services would have written (``version`` = its number of events).
+
+``build_tasks(total, crossings=N)`` makes exactly N running tasks cross their yellow threshold as
+of ``reference_now()``; every other running task's next check lies after it.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from datetime import datetime
 from urllib.parse import urlparse
 
 GRID_COLS, CELL = 60, 0.004  # 3,000 grids of about 400 m on a 60 × 50 lattice
 ORIGIN = (120.0, 30.1)
+DAYS = 730
+# Bump when the generated city changes shape: an older bench database is dropped and rebuilt.
+CITY_VERSION = 2
+# Officers per role besides grid officers and road chiefs (one road chief per road).
+PER_STREET_LEADERS, SUPERVISORS, INSPECTORS, HANDLERS_PER_DEPT = 2, 5, 60, 20
+
+_reference_now: datetime | None = None
+
+
+def _admin_url(url) -> str:
+    return url._replace(path="/postgres").geturl()
 
 
 def ensure_database() -> None:
+    """Create the bench database; drop and recreate it when it holds an older city."""
     import psycopg
 
     url = urlparse(os.environ["DATABASE_URL"])
     name = url.path.lstrip("/")
-    admin = url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and _stale(url.geturl()):
+            print(f"# dropping {name}: it holds an older bench city", flush=True)
+            conn.execute(f'DROP DATABASE "{name}"')
+            exists = None
+        if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _stale(url: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        has_grids = conn.execute("SELECT to_regclass('gridmgmt_grid')").fetchone()[0]
+        if not has_grids or not conn.execute("SELECT 1 FROM gridmgmt_grid LIMIT 1").fetchone():
+            return False
+        if not conn.execute("SELECT to_regclass('bench_city')").fetchone()[0]:
+            return True
+        row = conn.execute("SELECT version FROM bench_city WHERE id = 1").fetchone()
+        return row is None or row[0] != CITY_VERSION
 
 
 def _square(col: int, row: int) -> dict:
@@ -29,100 +75,232 @@ def _square(col: int, row: int) -> dict:
     return {"type": "Polygon", "coordinates": [ring]}
 
 
-def build_reference(grids: int = 3000, roads: int = 200, officers: int = 2000) -> None:
-    """Regions, grids, roads, officers with duties and categories, once per database."""
-    from django.contrib.auth.models import User
-    from django.core.management import call_command
-    from django.utils import timezone
+def road_layout(grids: int, roads: int) -> tuple[int, int]:
+    """(segments per lattice row, columns per segment): each row's centre line is one road or
+    is cut into several."""
+    rows = max(1, grids // GRID_COLS)
+    segs = max(1, roads // rows)
+    return segs, max(1, GRID_COLS // segs)
 
-    from gridmgmt.models import Duty, Grid, Officer, Region, Road, Role
-    from tasks_app.models import Category
+
+def build_reference(grids: int = 3000, roads: int = 200, officers: int = 2000) -> None:
+    """Regions, grids, roads, officers with duties, categories and a calendar, once per
+    database."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from gridmgmt.models import Grid
 
     call_command("migrate", verbosity=0)
-    if Grid.objects.count() >= grids:
+    with connection.cursor() as c:
+        c.execute("CREATE TABLE IF NOT EXISTS bench_city (id int PRIMARY KEY, version int, "
+                  "total int, crossings int, built_at timestamptz, dirty boolean)")
+    if Grid.objects.exists():
         return
+    start = time.perf_counter()
+    _reference(grids, roads, officers)
+    with connection.cursor() as c:
+        c.execute("INSERT INTO bench_city (id, version, dirty) VALUES (1, %s, true) "
+                  "ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, dirty = true",
+                  [CITY_VERSION])
+    print(f"# reference data built in {time.perf_counter() - start:.1f} s", flush=True)
+
+
+def _reference(grids: int, roads: int, officers: int) -> None:
+    from datetime import time as clock_time
+    from decimal import Decimal
+
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    from gridmgmt.models import (
+        Department,
+        Duty,
+        Grid,
+        Officer,
+        Region,
+        Road,
+        Role,
+        WorkCalendar,
+        WorkPeriod,
+    )
+    from gridmgmt.services import calendar_fill_from_holidays
+    from seeds import data
+    from tasks_app.models import Category
+
     district = Region.objects.create(code="BD", name="Bench", level="district")
     streets = Region.objects.bulk_create(
         [Region(code=f"BS{i:03d}", name=f"S{i}", level="street", parent=district)
-         for i in range(grids // 100)])
+         for i in range(max(1, grids // 100))])
     communities = Region.objects.bulk_create(
         [Region(code=f"BC{i:04d}", name=f"C{i}", level="community",
-                parent=streets[i % len(streets)]) for i in range(grids // 10)])
-    Grid.objects.bulk_create(
-        [Grid(code=f"BG{i:05d}", name=f"G{i}", community=communities[i // 10],
+                parent=streets[min(i // 10, len(streets) - 1)])
+         for i in range(max(1, grids // 10))])
+    grid_rows = Grid.objects.bulk_create(
+        [Grid(code=f"BG{i:05d}", name=f"G{i}", community=communities[min(i // 10,
+                                                                           len(communities) - 1)],
               boundary=_square(i % GRID_COLS, i // GRID_COLS)) for i in range(grids)])
-    rows = grids // GRID_COLS
-    Road.objects.bulk_create(
-        [Road(code=f"BR{i:03d}", name=f"R{i}", centre_line={"type": "LineString", "coordinates": [
-            [ORIGIN[0], ORIGIN[1] + (i % rows + 0.5) * CELL],
-            [ORIGIN[0] + GRID_COLS * CELL, ORIGIN[1] + (i % rows + 0.5) * CELL]]})
-         for i in range(roads)])
-    users = User.objects.bulk_create([User(username=f"b{i:05d}") for i in range(officers)])
+    segs, seg_cols = road_layout(grids, roads)
+    road_rows = []
+    for r in range(roads):
+        row, seg = divmod(r, segs)
+        y = ORIGIN[1] + (row + 0.5) * CELL
+        x0 = ORIGIN[0] + seg * seg_cols * CELL
+        x1 = ORIGIN[0] + (GRID_COLS if seg == segs - 1 else (seg + 1) * seg_cols) * CELL
+        road_rows.append(Road(code=f"BR{r:03d}", name=f"R{r}", centre_line={
+            "type": "LineString", "coordinates": [[x0, y], [x1, y]]}))
+    Road.objects.bulk_create(road_rows)
+    departments = {code: Department.objects.create(code=code, name=name, district=district)
+                   for code, name in data.DEPARTMENTS}
+
+    # Officers by role; grid officers take what the other roles leave of ``officers``.
+    leaders = PER_STREET_LEADERS * len(streets)
+    handlers = HANDLERS_PER_DEPT * len(departments)
+    fixed = roads + len(communities) + leaders + SUPERVISORS + INSPECTORS + handlers
+    n_grid_officers = max(1, officers - fixed)
+    total = n_grid_officers + fixed
+    password = make_password("bench-12345")  # one hash for all: the load test logs some in
+    users = User.objects.bulk_create(
+        [User(username=f"b{i:05d}", password=password) for i in range(total)])
     offs = Officer.objects.bulk_create(
         [Officer(user=u, name=u.username, email=f"{u.username}@example.org") for u in users])
-    since = timezone.now() - timezone.timedelta(days=800)
-    grid_ids = list(Grid.objects.values_list("pk", flat=True))
-    duties = [Duty(officer=offs[i % len(offs)], role=Role.GRID_OFFICER, grid_id=g,
-                   valid_from=since) for i, g in enumerate(grid_ids)]
-    duties += [Duty(officer=offs[-1 - i], role=Role.STREET_LEADER, region=s, valid_from=since)
-               for i, s in enumerate(streets)]
-    duties += [Duty(officer=offs[-100 - i], role=Role.COMMUNITY_HEAD, region=c,
-                    valid_from=since) for i, c in enumerate(communities)]
-    duties.append(Duty(officer=offs[0], role=Role.DISTRICT_SUPERVISOR, region=district,
-                       valid_from=since))
+    since = timezone.now() - timezone.timedelta(days=DAYS + 70)
+    pool = iter(offs)
+
+    def take(n: int) -> list[Officer]:
+        return [next(pool) for _ in range(n)]
+
+    grid_officers, chiefs = take(n_grid_officers), take(roads)
+    heads, street_leaders = take(len(communities)), take(leaders)
+    supervisors, inspectors, handler_pool = take(SUPERVISORS), take(INSPECTORS), take(handlers)
+    duties = [Duty(officer=grid_officers[i % n_grid_officers], role=Role.GRID_OFFICER, grid=g,
+                   valid_from=since) for i, g in enumerate(grid_rows)]
+    duties += [Duty(officer=o, role=Role.ROAD_CHIEF, road=r, valid_from=since)
+               for o, r in zip(chiefs, road_rows, strict=True)]
+    duties += [Duty(officer=o, role=Role.COMMUNITY_HEAD, region=c, valid_from=since)
+               for o, c in zip(heads, communities, strict=True)]
+    duties += [Duty(officer=o, role=Role.STREET_LEADER, region=streets[i // PER_STREET_LEADERS],
+                    valid_from=since) for i, o in enumerate(street_leaders)]
+    duties += [Duty(officer=o, role=Role.DISTRICT_SUPERVISOR, region=district, valid_from=since)
+               for o in supervisors]
+    duties += [Duty(officer=o, role=Role.INSPECTOR, region=district, valid_from=since)
+               for o in inspectors]
+    dept_list = list(departments.values())
+    for i, o in enumerate(handler_pool):
+        o.department = dept_list[i // HANDLERS_PER_DEPT]
+        duties.append(Duty(officer=o, role=Role.HANDLER, department=o.department,
+                           valid_from=since))
+    Officer.objects.bulk_update(handler_pool, ["department"])
     Duty.objects.bulk_create(duties)
-    Category.objects.bulk_create(
-        [Category(code=f"BK{i:02d}", name=f"K{i}", kind="event", time_limit=4 + i,
-                  time_unit="work_hours", points=1 + i % 3) for i in range(15)])
+
+    Category.objects.bulk_create([Category(
+        code=cat.code, name=cat.name, kind=cat.kind, time_limit=Decimal(cat.limit),
+        time_unit=cat.unit, points=Decimal(cat.points), high_deduction=cat.high_deduction,
+        default_department=departments[cat.department] if cat.department else None,
+        auto_dispatch=cat.auto_dispatch) for cat in data.CATEGORIES])
+
+    cal = WorkCalendar.objects.create(name="Bench calendar", is_default=True)
+    WorkPeriod.objects.bulk_create(
+        [WorkPeriod(calendar=cal, weekday=wd, start=s, end=e) for wd in range(5)
+         for s, e in ((clock_time(8, 30), clock_time(12)), (clock_time(13, 30), clock_time(18)))])
+    year = timezone.now().year
+    calendar_fill_from_holidays(calendar=cal, years=[year - 2, year - 1, year, year + 1])
+
+
+def reference_now() -> datetime:
+    """The instant the tasks were shaped for: lights, levels and crossings hold as of it."""
+    if _reference_now is None:
+        raise RuntimeError("build_tasks() has not run in this process")
+    return _reference_now
+
+
+def city_is(total: int) -> bool:
+    """Whether the database already holds an unmodified city of ``total`` tasks."""
+    from django.db import connection
+
+    with connection.cursor() as c:
+        c.execute("SELECT total, dirty FROM bench_city WHERE id = 1 AND version = %s",
+                  [CITY_VERSION])
+        row = c.fetchone()
+    return row is not None and row[0] == total and not row[1]
+
+
+def mark_dirty() -> None:
+    """A benchmark that changed the city (the load test) makes the next one rebuild it."""
+    from django.db import connection
+
+    with connection.cursor() as c:
+        c.execute("UPDATE bench_city SET dirty = true WHERE id = 1")
 
 
 def build_tasks(total: int, *, crossings: int) -> float:
-    """Replace all tasks with ``total`` tasks over two years: about 85 % closed, 4 % void, the
-    rest open with future thresholds, except exactly ``crossings`` open tasks whose next
-    threshold has just passed. Returns the seconds it took."""
-    from django.db import connection
+    """Replace all tasks with ``total`` tasks over two years (see the module docstring), with
+    exactly ``crossings`` running tasks whose next threshold passed a minute before
+    ``reference_now()``. Returns the seconds it took."""
+    global _reference_now
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from bench import citysql
 
     start = time.perf_counter()
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as c:
+        c.execute("UPDATE bench_city SET dirty = true WHERE id = 1")
+        params = citysql.parameters(total=total, crossings=crossings, now=now)
+        for statement in citysql.STATEMENTS:
+            c.execute(statement, params)
+        c.execute("SELECT count(*) FROM tasks_app_task WHERE next_escalation_at <= %s", [now])
+        due = c.fetchone()[0]
+        if due != crossings:
+            raise AssertionError(f"{due} tasks are due at the reference instant, not {crossings}")
+        c.execute("UPDATE bench_city SET total = %s, crossings = %s, built_at = %s, "
+                  "dirty = false WHERE id = 1", [total, crossings, now])
     with connection.cursor() as c:
-        c.execute("TRUNCATE tasks_app_task CASCADE")
-        c.execute("SELECT min(id), max(id) FROM gridmgmt_grid")
-        gmin, gmax = c.fetchone()
-        c.execute("SELECT min(id), max(id) FROM tasks_app_category")
-        kmin, kmax = c.fetchone()
-        c.execute("SELECT min(id), max(id) FROM gridmgmt_officer")
-        omin, omax = c.fetchone()
-        c.execute(
-            """
-            INSERT INTO tasks_app_task (
-              code, category_id, source, title, description, lng, lat, address, grid_id,
-              status, assignee_id, plan, fixed_on_spot, dispatched_at, deadline, yellow_at,
-              level2_at, level3_at, next_escalation_at, light, escalation_level, supervised,
-              repeat_seq, rework_count, extension_count, hold_from_status, held_seconds,
-              version, reported_at, closed_at, closed_late, updated_at)
-            SELECT
-              'B' || i, %(kmin)s + i %% (%(kmax)s - %(kmin)s + 1),
-              (ARRAY['patrol','inspector','third_party','city_inspection','citizen'])[1 + i %% 5],
-              'bench', '', 120.0 + random() * 0.24, 30.1 + random() * 0.2, '',
-              %(gmin)s + i %% (%(gmax)s - %(gmin)s + 1),
-              CASE WHEN i <= %(cross)s THEN 'in_progress'
-                   WHEN i %% 100 < 85 THEN 'closed' WHEN i %% 100 < 89 THEN 'void'
-                   WHEN i %% 100 < 95 THEN 'assigned' ELSE 'in_progress' END,
-              %(omin)s + i %% (%(omax)s - %(omin)s + 1), '', false,
-              t, t + interval '8 hours', t + interval '6 hours', t + interval '16 hours',
-              t + interval '32 hours',
-              CASE WHEN i <= %(cross)s THEN now() - interval '1 minute'
-                   WHEN i %% 100 >= 89 THEN now() + interval '1 day' END,
-              'green', -1, false, 1, 0, 0, '', 0, 1, t,
-              CASE WHEN i %% 100 < 85 THEN t + interval '5 hours' END, false, now()
-            FROM (
-              SELECT i, CASE WHEN i <= %(cross)s THEN now() - interval '7 hours'
-                             WHEN i %% 100 >= 89 THEN now() - interval '1 hour'
-                             ELSE now() - (i %% 730) * interval '1 day' END AS t
-              FROM generate_series(1, %(total)s) AS i
-            ) AS g
-            """,
-            {"kmin": kmin, "kmax": kmax, "gmin": gmin, "gmax": gmax, "omin": omin,
-             "omax": omax, "cross": crossings, "total": total},
-        )
-        c.execute("ANALYZE tasks_app_task")
+        for table in ("tasks_app_task", "tasks_app_taskevent", "tasks_app_escalation"):
+            c.execute(f"VACUUM ANALYZE {table}")
+    _reference_now = now
     return time.perf_counter() - start
+
+
+def ensure_tasks(total: int) -> float:
+    """Build the tasks unless an unmodified city of this size is already there (for benchmarks
+    that need a realistic city but no exact crossings). Returns the seconds spent building."""
+    global _reference_now
+    from django.db import connection
+
+    if city_is(total):
+        with connection.cursor() as c:
+            c.execute("SELECT built_at FROM bench_city WHERE id = 1")
+            _reference_now = c.fetchone()[0]
+        return 0.0
+    return build_tasks(total, crossings=0)
+
+
+def summary() -> dict:
+    """The city's proportions, as printed in bench/README.md."""
+    from django.db import connection
+
+    with connection.cursor() as c:
+        c.execute("SELECT status, count(*) FROM tasks_app_task GROUP BY status ORDER BY 2 DESC")
+        statuses = dict(c.fetchall())
+        c.execute("SELECT light, count(*) FROM tasks_app_task WHERE status IN "
+                  "('assigned', 'in_progress') GROUP BY light")
+        lights = dict(c.fetchall())
+        c.execute("SELECT count(*) FILTER (WHERE repeat_of_id IS NOT NULL), "
+                  "count(*) FILTER (WHERE repeat_seq >= 3), count(*) FILTER (WHERE closed_late), "
+                  "count(*) FILTER (WHERE rework_count > 0), count(*) FROM tasks_app_task")
+        repeats, third, late, rework, tasks = c.fetchone()
+        c.execute("SELECT count(*) FROM tasks_app_taskevent")
+        events = c.fetchone()[0]
+        c.execute("SELECT count(*) FROM gridmgmt_grid")
+        grids = c.fetchone()[0]
+        c.execute("SELECT count(*) FROM gridmgmt_road")
+        roads = c.fetchone()[0]
+        c.execute("SELECT count(*) FROM gridmgmt_officer")
+        officers = c.fetchone()[0]
+    return {"tasks": tasks, "events": events, "grids": grids, "roads": roads,
+            "officers": officers, "status": statuses, "running_lights": lights,
+            "repeats": repeats, "third_or_later_occurrence": third, "closed_late": late,
+            "reworked": rework}

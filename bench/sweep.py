@@ -12,7 +12,6 @@ import statistics
 import time
 
 from django.db import connection, transaction
-from django.utils import timezone
 
 from bench import citygen
 
@@ -43,7 +42,8 @@ def _measure(total: int, crossings: int) -> dict:
     from tasks_app import escalation
 
     built = citygen.build_tasks(total, crossings=crossings)
-    now = timezone.now()
+    # As of the instant the city was shaped for: exactly ``crossings`` thresholds have passed.
+    now = citygen.reference_now()
     sweep_ms = _timed(lambda: escalation.sweep(now))
     raw_ms = _timed(lambda: _raw_light_update(now))
     # Nothing to do: sweep as of a time before any threshold passed.
