@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -40,6 +40,7 @@ from gridmgmt.models import Department, Grid, Region
 from .models import EvaluationScheme, Source, Task, TaskEvent
 from .workflow import Status
 
+SIX = Decimal("0.000001")
 LEVELS = ("street", "community", "grid", "department")
 LEVEL_LABELS = {"street": _("Streets"), "community": _("Communities"), "grid": _("Grids"),
                 "department": _("Departments")}
@@ -86,11 +87,11 @@ class Row:
     score_change: Decimal | None = None
 
     def as_dict(self) -> dict:
-        """Plain JSON values. Rates are rounded to six decimals, as the score uses them, so a
-        figure reads the same in the API, the CSV and the XLSX (which keeps 16 digits)."""
+        """Plain JSON values. Rates have six decimals (see ``rate``), so a figure reads the
+        same in the API, the CSV and the XLSX (which keeps 16 digits)."""
         out = asdict(self)
         rates = out.pop("rates")
-        out.update({k: None if v is None else round(v, 6) for k, v in rates.items()})
+        out.update(rates)
         out["points"] = float(self.points)
         out["score"] = float(self.score)
         out["score_change"] = None if self.score_change is None else float(self.score_change)
@@ -217,13 +218,22 @@ def active_scheme() -> EvaluationScheme:
 
 def score(row: Row, scheme: EvaluationScheme) -> Decimal:
     total = Decimal(scheme.base)
-    for rate in RATES:
-        value = row.rates.get(rate)
+    for key in RATES:
+        value = row.rates.get(key)
         if value is not None:
-            total += Decimal(getattr(scheme, f"w_{rate}")) * Decimal(str(round(value, 6)))
+            total += Decimal(getattr(scheme, f"w_{key}")) * Decimal(str(value))
     total += Decimal(scheme.w_overdue) * row.overdue + Decimal(scheme.w_repeats) * row.repeats
     total += Decimal(scheme.w_points) * row.points
-    return total.quantize(Decimal("0.01"))
+    # 四舍五入: halves round away from zero (as PostgreSQL's round() does), not to even.
+    return total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def rate(num: int, den: int) -> float | None:
+    """num / den to six decimals, halves away from zero, computed exactly (no binary float
+    on the way); None when there is nothing to divide by."""
+    if not den:
+        return None
+    return float((Decimal(num) / Decimal(den)).quantize(SIX, rounding=ROUND_HALF_UP))
 
 
 def _compute(level: str, month: str, scheme: EvaluationScheme,
@@ -237,8 +247,8 @@ def _compute(level: str, month: str, scheme: EvaluationScheme,
         for k, v in figures.get(unit_id, {}).items():
             setattr(row, k, v)
         row.rework = rework.get(unit_id, 0)
-        row.rates = {rate: (getattr(row, num) / getattr(row, den) if getattr(row, den) else None)
-                     for rate, (num, den) in RATES.items()}
+        row.rates = {key: rate(getattr(row, num), getattr(row, den))
+                     for key, (num, den) in RATES.items()}
         row.score = score(row, scheme)
         rows.append(row)
     rows.sort(key=lambda r: (-r.score, r.name))

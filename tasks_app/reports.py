@@ -25,7 +25,7 @@ from django.utils import timezone
 from gridmgmt import clock
 from gridmgmt.models import Duty, Officer, Region, Role
 
-from .evaluation import RATES, evaluate, month_bounds, points_by_category, previous_month
+from .evaluation import RATES, evaluate, month_bounds, points_by_category, previous_month, rate
 from .exports import COLUMNS
 from .models import Notification, Task
 from .selectors import repeat_hotspots
@@ -52,10 +52,6 @@ def report_month(now: datetime) -> str:
 
 # -- figures ----------------------------------------------------------------------------------
 
-def _rate(num: float, den: float) -> float | None:
-    return round(num / den, 6) if den else None
-
-
 def district_figures(rows: list[dict]) -> dict[str, dict]:
     """The district from its streets' rows: ``total`` (counts and points summed, rates over the
     whole district) and ``average`` (per street: counts, points and score averaged; rates are
@@ -63,11 +59,11 @@ def district_figures(rows: list[dict]) -> dict[str, dict]:
     n = len(rows) or 1
     total: dict = {k: sum(r[k] for r in rows) for k in SUMMED}
     total["points"] = round(total["points"], 2)
-    for rate, (num, den) in RATES.items():
-        total[rate] = _rate(total[num], total[den])
+    for key, (num, den) in RATES.items():
+        total[key] = rate(total[num], total[den])
     total["score"] = round(sum(r["score"] for r in rows) / n, 2)
     average = {k: round(total[k] / n, 1) for k in SUMMED}
-    average.update({rate: total[rate] for rate in RATES}, score=total["score"])
+    average.update({key: total[key] for key in RATES}, score=total["score"])
     return {"total": total, "average": average}
 
 

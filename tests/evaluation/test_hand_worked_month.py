@@ -62,11 +62,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 import time_machine
 
 from tasks_app import evaluation, services
-from tasks_app.models import Task
+from tasks_app.models import EvaluationScheme, Task
 from tasks_app.workflow import Status
 from tests.evaluation.conftest import MONTH, photo
 from tests.gridmgmt.calendars import at
@@ -130,12 +129,14 @@ def test_the_street_by_hand(november):
     # T9 3, T11 2, T12 3 = 27. The late half of tasks closed late in November: T1 3/2 = 1.5 (its
     # 3 were charged to October, when it was registered) and T7 2/2 = 1. 27 + 2.5 = 29.5.
     assert s1.points == Decimal("29.5")
-    assert s1.rates == pytest.approx({
-        "closed_rate": 7 / 9, "on_time_rate": 5 / 9, "rework_rate": 1 / 7,
-        "extension_rate": 1 / 9, "patrol_rate": 6 / 10, "third_party_rate": 2 / 10})
+    # Rates to six decimals, halves up: 7/9, 5/9, 1/7 (rework per closed), 1/9, 6/10, 2/10.
+    assert s1.rates == {
+        "closed_rate": 0.777778, "on_time_rate": 0.555556, "rework_rate": 0.142857,
+        "extension_rate": 0.111111, "patrol_rate": 0.6, "third_party_rate": 0.2}
     # The default scheme: 100 + 10 closure + 20 on-time - 10 rework - 5 extension + 10 patrol
     # - 15 third-party rate, - 1 per overdue, - 2 per repeat, - 0.5 per point:
-    # 100 + 70/9 + 100/9 - 10/7 - 5/9 + 6 - 3 - 3 - 4 - 14.75 = 98.1548 -> 98.15.
+    # 100 + 7.77778 + 11.11112 - 1.42857 - 0.555555 + 6 - 3 - 3 - 4 - 14.75 = 98.154775
+    # -> 98.15.
     assert s1.score == Decimal("98.15")
     # 西街道 (U1 on time, U2 late): 100 + 10 x 2/2 + 20 x 1/2 - 0 - 0 + 10 x 1/2 - 0 - 1 x 1
     # - 2 x 0 - 0.5 x (2 + 3 + 1.5) = 120.75, so 东街道 is second.
@@ -181,10 +182,11 @@ def test_the_department_by_hand(november):
     # Registered: T2 2 + T3 4 + T4 4 + T5 3 + T6 2 + T8 2 + U1 2 + U2 3 = 22; late halves closed
     # in November: T1 1.5 + U2 1.5 = 3. Total 25.
     assert zd.points == Decimal("25")
-    assert zd.rates == pytest.approx({
-        "closed_rate": 8 / 9, "on_time_rate": 6 / 9, "rework_rate": 1 / 8,
-        "extension_rate": 1 / 9, "patrol_rate": 5 / 8, "third_party_rate": 2 / 8})
-    # 100 + 80/9 + 120/9 - 10/8 - 5/9 + 50/8 - 30/8 - 3 - 4 - 12.5 = 103.4167 -> 103.42.
+    assert zd.rates == {  # 8/9, 6/9, 1/8, 1/9, 5/8, 2/8
+        "closed_rate": 0.888889, "on_time_rate": 0.666667, "rework_rate": 0.125,
+        "extension_rate": 0.111111, "patrol_rate": 0.625, "third_party_rate": 0.25}
+    # 100 + 8.88889 + 13.33334 - 1.25 - 0.555555 + 6.25 - 3.75 - 3 - 4 - 12.5 = 103.416675
+    # -> 103.42.
     assert zd.score == Decimal("103.42")
     # October: T0 and T1 were 城管中队's, the same figures as 东街道's: 132.50, first.
     assert (zd.previous_rank, zd.score_change) == (1, Decimal("-29.08"))
@@ -227,3 +229,12 @@ def test_a_later_reading_of_november_gives_the_same_figures(november):
         services.task_verify(task=t4, actor=t.world.inspector.user, approved=True)
         again = {r.name: r for r in evaluation.evaluate(MONTH, "street")}
     assert again["东街道"].as_dict() == november.streets["东街道"].as_dict()
+
+
+def test_rates_and_scores_round_half_up():
+    """四舍五入, as the review meeting counts (and as PostgreSQL rounds), not to even."""
+    assert evaluation.rate(1, 128) == 0.007813  # 0.0078125
+    assert evaluation.rate(2, 3) == 0.666667 and evaluation.rate(5, 0) is None
+    row = evaluation.Row(level="street", unit_id=1, name="x", points=Decimal("0.75"))
+    # 100 - 0.5 x 0.75 = 99.625: 99.63 (rounding to even would give 99.62).
+    assert evaluation.score(row, EvaluationScheme(name="default")) == Decimal("99.63")
