@@ -1,0 +1,238 @@
+"""Evaluation benchmark: ``evaluate(month, level)`` for each level against one hand-written SQL
+statement computing the same figures.
+
+The city is citygen's (default a million tasks over two years, so the month evaluated, the last
+full month before the city was built, holds about a twenty-fourth of them, with rework, extensions,
+late closures, repeats and departments in a working bureau's proportions). The baseline is one
+statement: a GROUP BY over the month and the month before (as ``evaluate()`` needs last month
+for the rank change), the rework events, every unit of the level (units without tasks are
+ranked too), the rates, the composite score from the active scheme, the rank and the change.
+
+Before anything is timed, the statement's figures are checked equal to ``evaluate()``'s for
+every unit: counts, points, rates, score, rank, last month's rank and the change. Then each is
+run once to warm the cache and five times timed; figures are medians in milliseconds, with the
+number of SQL queries ``evaluate()`` made. Target: ``evaluate()`` within 2x of the statement.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from decimal import Decimal
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from bench import citygen
+
+RUNS = 5
+TARGET = 2.0
+
+_PLACE_JOIN = ("JOIN gridmgmt_grid g ON g.id = t.grid_id "
+               "JOIN gridmgmt_region c ON c.id = g.community_id")
+# level → (the unit of a task ``t``, the joins it needs, the units)
+LEVELS = {
+    "street": ("c.parent_id", _PLACE_JOIN,
+               "SELECT id, name FROM gridmgmt_region WHERE level = 'street'"),
+    "community": ("g.community_id", "JOIN gridmgmt_grid g ON g.id = t.grid_id",
+                  "SELECT id, name FROM gridmgmt_region WHERE level = 'community'"),
+    "grid": ("t.grid_id", "", "SELECT id, name FROM gridmgmt_grid"),
+    "department": ("t.department_id", "", "SELECT id, name FROM gridmgmt_department"),
+}
+COUNTS = ["registered", "due", "closed", "on_time", "extended", "patrol", "third_party",
+          "overdue", "repeats", "high_deduction", "rework"]
+RATES = ["closed_rate", "on_time_rate", "rework_rate", "extension_rate", "patrol_rate",
+         "third_party_rate"]
+
+SQL = """
+WITH mo (m, s, e, upto) AS (
+  VALUES (0, %(s0)s::timestamptz, %(e0)s::timestamptz, least(%(e0)s::timestamptz, %(now)s)),
+         (1, %(s1)s::timestamptz, %(e1)s::timestamptz, least(%(e1)s::timestamptz, %(now)s))
+), tk AS (
+  SELECT {unit} AS unit, t.status, t.source, t.reported_at, t.deadline, t.closed_at,
+         t.closed_late, t.submitted_at, t.hold_started_at, t.extension_count,
+         t.repeat_of_id IS NOT NULL AS rep, k.high_deduction,
+         k.points * CASE WHEN t.repeat_of_id IS NOT NULL THEN 2 ELSE 1 END AS pts
+  FROM tasks_app_task t JOIN tasks_app_category k ON k.id = t.category_id {join}
+  WHERE t.status <> 'void'
+    AND ((t.reported_at >= %(s1)s AND t.reported_at < %(e0)s)
+         OR (t.deadline >= %(s1)s AND t.deadline < %(e0)s)
+         OR (t.closed_at >= %(s1)s AND t.closed_at < %(e0)s))
+), fl AS (
+  SELECT mo.m, tk.*,
+         tk.reported_at >= mo.s AND tk.reported_at < mo.e AS reg,
+         -- a deadline counts unless the task is held since before it (its clock is stopped)
+         coalesce(tk.deadline >= mo.s AND tk.deadline < mo.e AND NOT coalesce(
+           tk.status = 'on_hold' AND tk.hold_started_at < tk.deadline, false), false) AS dl,
+         coalesce(tk.closed_at >= mo.s AND tk.closed_at < mo.e, false) AS cl,
+         coalesce(tk.deadline >= mo.s AND tk.deadline < mo.upto, false) AS passed,
+         coalesce((tk.status = 'closed' AND NOT tk.closed_late)
+                  OR (tk.status = 'submitted' AND tk.submitted_at <= tk.deadline), false) AS fixed
+  FROM tk CROSS JOIN mo
+), f AS (
+  SELECT m, unit,
+         count(*) FILTER (WHERE reg) AS registered,
+         count(*) FILTER (WHERE dl OR cl) AS due,
+         count(*) FILTER (WHERE cl) AS closed,
+         count(*) FILTER (WHERE cl AND NOT closed_late) AS on_time,
+         count(*) FILTER (WHERE (dl OR cl) AND extension_count > 0) AS extended,
+         count(*) FILTER (WHERE reg AND source = 'patrol') AS patrol,
+         count(*) FILTER (WHERE reg AND source IN ('third_party', 'city_inspection'))
+           AS third_party,
+         count(*) FILTER (WHERE passed AND dl AND NOT fixed) AS overdue,
+         count(*) FILTER (WHERE reg AND rep) AS repeats,
+         count(*) FILTER (WHERE reg AND high_deduction) AS high_deduction,
+         coalesce(sum(pts) FILTER (WHERE reg), 0)
+           + coalesce(sum(pts) FILTER (WHERE cl AND closed_late), 0) / 2 AS points
+  FROM fl WHERE unit IS NOT NULL
+  GROUP BY m, unit
+), rw AS (
+  SELECT mo.m, {unit} AS unit, count(*) AS n
+  FROM tasks_app_taskevent ev
+  JOIN mo ON ev.created_at >= mo.s AND ev.created_at < mo.e
+  JOIN tasks_app_task t ON t.id = ev.task_id {join}
+  WHERE ev.kind = 'rework'
+  GROUP BY 1, 2
+), r AS (
+  SELECT mm.m, u.id, u.name,
+         coalesce(f.registered, 0) AS registered, coalesce(f.due, 0) AS due,
+         coalesce(f.closed, 0) AS closed, coalesce(f.on_time, 0) AS on_time,
+         coalesce(f.extended, 0) AS extended, coalesce(f.patrol, 0) AS patrol,
+         coalesce(f.third_party, 0) AS third_party, coalesce(f.overdue, 0) AS overdue,
+         coalesce(f.repeats, 0) AS repeats, coalesce(f.high_deduction, 0) AS high_deduction,
+         coalesce(rw.n, 0) AS rework, coalesce(f.points, 0) AS points
+  FROM ({units}) AS u CROSS JOIN (VALUES (0), (1)) AS mm (m)
+  LEFT JOIN f ON f.unit = u.id AND f.m = mm.m
+  LEFT JOIN rw ON rw.unit = u.id AND rw.m = mm.m
+), q AS (
+  SELECT r.*,
+         CASE WHEN due > 0 THEN round(closed::numeric / due, 6) END AS closed_rate,
+         CASE WHEN due > 0 THEN round(on_time::numeric / due, 6) END AS on_time_rate,
+         CASE WHEN closed > 0 THEN round(rework::numeric / closed, 6) END AS rework_rate,
+         CASE WHEN due > 0 THEN round(extended::numeric / due, 6) END AS extension_rate,
+         CASE WHEN registered > 0 THEN round(patrol::numeric / registered, 6) END
+           AS patrol_rate,
+         CASE WHEN registered > 0 THEN round(third_party::numeric / registered, 6) END
+           AS third_party_rate
+  FROM r
+), sc AS (
+  SELECT q.*, round(%(base)s::numeric
+    + coalesce(%(w_closed_rate)s * closed_rate, 0) + coalesce(%(w_on_time_rate)s * on_time_rate, 0)
+    + coalesce(%(w_rework_rate)s * rework_rate, 0)
+    + coalesce(%(w_extension_rate)s * extension_rate, 0)
+    + coalesce(%(w_patrol_rate)s * patrol_rate, 0)
+    + coalesce(%(w_third_party_rate)s * third_party_rate, 0)
+    + %(w_overdue)s * overdue + %(w_repeats)s * repeats + %(w_points)s * points, 2) AS score
+  FROM q
+), rk AS (
+  SELECT sc.*, rank() OVER (PARTITION BY m ORDER BY score DESC) AS rnk FROM sc
+)
+SELECT c.id, c.name, {columns}, c.points, {rates}, c.score, c.rnk,
+       CASE WHEN p.registered + p.due > 0 THEN p.rnk END AS previous_rank,
+       CASE WHEN p.registered + p.due > 0 THEN c.score - p.score END AS score_change
+FROM rk c JOIN rk p ON p.id = c.id AND p.m = 1
+WHERE c.m = 0
+ORDER BY c.score DESC, c.id
+"""
+
+
+def baseline_sql(level: str) -> str:
+    unit, join, units = LEVELS[level]
+    return SQL.format(unit=unit, join=join, units=units,
+                      columns=", ".join(f"c.{n}" for n in COUNTS),
+                      rates=", ".join(f"c.{n}" for n in RATES))
+
+
+def baseline(level: str, params: dict) -> list[dict]:
+    with connection.cursor() as c:
+        c.execute(baseline_sql(level), params)
+        names = [d.name for d in c.description]
+        return [dict(zip(names, row, strict=True)) for row in c.fetchall()]
+
+
+def parameters(month: str, now) -> dict:
+    from tasks_app.evaluation import active_scheme, month_bounds, previous_month
+
+    s0, e0 = month_bounds(month)
+    s1, e1 = month_bounds(previous_month(month))
+    scheme = active_scheme()
+    weights = {f"w_{r}": Decimal(getattr(scheme, f"w_{r}")) for r in RATES}
+    weights.update({k: Decimal(getattr(scheme, k)) for k in ("base", "w_overdue", "w_repeats",
+                                                             "w_points")})
+    return {"s0": s0, "e0": e0, "s1": s1, "e1": e1, "now": now, **weights}
+
+
+def check_equal(level: str, rows, sql_rows: list[dict]) -> None:
+    """Every figure of every unit, exactly; raises AssertionError naming the first difference."""
+    by_id = {r["id"]: r for r in sql_rows}
+    assert len(by_id) == len(rows), (level, len(by_id), len(rows))
+    for row in rows:
+        got = by_id[row.unit_id]
+        want = {n: getattr(row, n) for n in COUNTS}
+        want.update(points=row.points, score=row.score, rnk=row.rank,
+                    previous_rank=row.previous_rank, score_change=row.score_change,
+                    **{n: row.rates[n] for n in RATES})
+        have = {n: got[n] for n in want}
+        for n in RATES:
+            have[n] = None if have[n] is None else float(have[n])
+        assert have == want, (level, row.unit_id, {k: (have[k], want[k]) for k in want
+                                                    if have[k] != want[k]})
+
+
+def _median_ms(fn) -> float:
+    fn()  # warm the cache
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def _month_before(now) -> str:
+    local = timezone.localtime(now)
+    year, mon = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
+    return f"{year:04d}-{mon:02d}"
+
+
+def _month_size(params: dict) -> dict:
+    with connection.cursor() as c:
+        c.execute("SELECT count(*) FILTER (WHERE reported_at >= %(s0)s AND reported_at < %(e0)s),"
+                  " count(*) FILTER (WHERE (deadline >= %(s0)s AND deadline < %(e0)s) OR "
+                  "(closed_at >= %(s0)s AND closed_at < %(e0)s)), count(*) "
+                  "FROM tasks_app_task WHERE status <> 'void'", params)
+        registered, due, total = c.fetchone()
+    return {"month_registered": registered, "month_due": due, "tasks_not_void": total}
+
+
+def run(args) -> int:
+    from gridmgmt import clock
+    from tasks_app.evaluation import evaluate
+
+    citygen.build_reference()
+    total = args.tasks or 1_000_000
+    built = citygen.ensure_tasks(total)
+    now = citygen.reference_now()
+    month = _month_before(now)
+    params = parameters(month, now)
+    size = _month_size(params)
+    # evaluate() reads the clock for "overdue": the instant the city was shaped for.
+    with clock.frozen(now):
+        for level in LEVELS:
+            rows = evaluate(month, level)
+            check_equal(level, rows, baseline(level, params))
+            with CaptureQueriesContext(connection) as queries:
+                evaluate(month, level)
+            figure = _median_ms(lambda level=level: evaluate(month, level))
+            base = _median_ms(lambda level=level: baseline(level, params))
+            print(json.dumps({
+                "bench": "evaluation", "level": level, "tasks": total, "month": month,
+                **size, "units": len(rows), "build_s": round(built, 1),
+                "figure": "evaluate(month, level)", "figure_ms": round(figure, 1),
+                "baseline": "one hand-written SQL statement (GROUP BY), same figures",
+                "baseline_ms": round(base, 1), "ratio": round(figure / base, 2),
+                "target": f"<= {TARGET:g}", "queries": len(queries.captured_queries),
+                "figures_equal": True}), flush=True)
+    return 0
