@@ -191,3 +191,17 @@ def test_rankings_stay_within_the_district(world):
     assert streets(world.street_leader, district=d2.pk)[0] == 403
     assert streets(root, district=d2.pk) == (200, {"南街道": 1})
     assert streets(root) == (200, {"东街道": 1, "西街道": 1, "南街道": 1})
+
+
+def test_the_openapi_schema_describes_both_endpoints(db):
+    doc = client().get("/api/schema/?format=json").json()
+    get = doc["paths"]["/api/v1/evaluation/"]["get"]
+    assert {"200", "400", "401", "403", "429"} <= set(get["responses"])
+    content = get["responses"]["200"]["content"]
+    assert content["application/json"]["schema"]["$ref"].endswith("/Evaluation")
+    assert evaluation_xlsx_type() in content and "text/csv" in content
+    assert {p["name"] for p in get["parameters"]} >= {"month", "level", "district", "format"}
+    export = doc["paths"]["/api/v1/evaluation/export/"]["get"]
+    assert evaluation_xlsx_type() in export["responses"]["200"]["content"]
+    row = doc["components"]["schemas"]["EvaluationRow"]["properties"]
+    assert set(FIELDS) - {"name"} <= set(row) and row["closed_rate"]["nullable"] is True
