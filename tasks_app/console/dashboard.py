@@ -109,12 +109,14 @@ def _hotspots(tasks, now: datetime) -> list[dict]:
 
 def _bars(tasks, now: datetime, key: str, name: str, link_key: str,
           none_label: str) -> list[dict]:
+    """Open and overdue tasks per unit (street or department), one query; each bar links to
+    its tasks (``link_key`` = the unit's id, or ``<relation>__isnull`` for tasks without one)."""
     rows = tasks.filter(states.OPEN).values(key, name).annotate(
         open=Count("pk"), overdue=Count("pk", filter=states.overdue(now))).order_by()
     out = []
     for row in sorted(rows, key=lambda r: (r[key] is None, r[name] or "")):
-        pk = row[key]
-        link = {link_key: pk} if pk is not None else {link_key.split("__")[0] + "__isnull": 1}
+        link = {link_key: row[key]} if row[key] is not None \
+            else {key.removesuffix("_id") + "__isnull": 1}
         out.append({
             "label": row[name] or none_label, "open": row["open"], "overdue": row["overdue"],
             "within": row["open"] - row["overdue"],

@@ -83,10 +83,11 @@ class GridFilter(admin.SimpleListFilter):
             qs = qs.filter(community__parent_id=street)
         grids = list(qs.values_list("pk", "code", "name")[:MAX_LISTED_GRIDS + 1])
         if len(grids) > MAX_LISTED_GRIDS:
-            # Too many to list: choose a community first. A grid chosen elsewhere (a link
-            # from the map) is still listed, so its filter applies and shows.
-            grids = list(Grid.objects.filter(pk=self.value() if str(self.value()).isdigit()
-                                             else None).values_list("pk", "code", "name"))
+            # Too many to list: choose a street or community first. A grid chosen elsewhere (a
+            # link from the map) is still listed, so its filter applies and shows.
+            chosen = self.value() if str(self.value()).isdigit() else None
+            grids = list(Grid.objects.filter(pk=chosen).values_list("pk", "code", "name")) \
+                if chosen else []
         return [(pk, f"{code} {name}") for pk, code, name in grids]
 
     def queryset(self, request, queryset):
