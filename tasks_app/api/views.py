@@ -41,6 +41,9 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
     description=_("Any unique string up to 64 characters; a retry with the same key gets the "
                   "first result instead of doing the work twice."))
+ETAG = OpenApiParameter(
+    "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 201],
+    description=_('The task\'s version in quotes, e.g. "4": send it back as If-Match.'))
 ETAG_HEADER = OpenApiResponse(s.TaskSerializer, description=_(
     "The task after the change; the ETag header carries its version."))
 
@@ -59,7 +62,7 @@ class ImageRenderer(BaseRenderer):
 
 def _action_schema(body: type | None, summary: str, *errors: int, **kwargs: Any):
     return extend_schema(
-        summary=summary, request=body, parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+        summary=summary, request=body, parameters=[IF_MATCH, IDEMPOTENCY_KEY, ETAG],
         responses={200: ETAG_HEADER, **error_responses(400, 403, 404, 409, 412, *errors)},
         **kwargs,
     )
@@ -111,7 +114,8 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(summary=_("One task"), responses={200: ETAG_HEADER, **error_responses(404)})
+    @extend_schema(summary=_("One task"), parameters=[ETAG],
+                   responses={200: ETAG_HEADER, **error_responses(404)})
     def retrieve(self, request, *args, **kwargs):
         task = self.get_object()
         response = Response(self.get_serializer(task).data)
@@ -121,7 +125,7 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     @extend_schema(
         summary=_("Report a problem"), request={"application/json": s.ReportSerializer,
                                                "multipart/form-data": s.ReportSerializer},
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_KEY, ETAG],
         responses={201: OpenApiResponse(s.TaskSerializer, description=_(
             "The registered task (dispatched at once where the category or grid says who).")),
             **error_responses(400, 403, 413, 422)},
@@ -148,7 +152,7 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     @extend_schema(
         summary=_("Correct a task's title, description, address, plan, source or campaign "
                   "(supervisors)"),
-        request=s.TaskUpdateSerializer, parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+        request=s.TaskUpdateSerializer, parameters=[IF_MATCH, IDEMPOTENCY_KEY, ETAG],
         responses={200: ETAG_HEADER, **error_responses(400, 403, 404, 412)})
     def partial_update(self, request, *args, **kwargs):
         def update(*, task, actor, expected_version, **changes):
@@ -221,7 +225,8 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     @extend_schema(methods=["GET"], summary=_("The task's photos"), responses={
         200: s.PhotoSerializer(many=True), **error_responses(404)})
     @extend_schema(
-        methods=["POST"], summary=_("Add a photo"), parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+        methods=["POST"], summary=_("Add a photo"),
+        parameters=[IF_MATCH, IDEMPOTENCY_KEY, ETAG],
         request={"multipart/form-data": s.PhotoUploadSerializer},
         responses={201: s.PhotoSerializer, **error_responses(400, 403, 404, 409, 412, 413, 415)})
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[],
