@@ -4,6 +4,7 @@ current data (the row itself holds only ids)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from gridmgmt import clock
@@ -13,7 +14,7 @@ from .models import Notification, Task
 
 
 def task_url(task: Task) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}/m/tasks/{task.pk}/"
+    return settings.SITE_URL.rstrip("/") + reverse("mobile:task", args=[task.pk])
 
 
 def _lateness(task: Task, now) -> dict:

@@ -160,7 +160,14 @@ def test_sending_renders_each_kind_in_the_recipients_language(world):
     assert counts["sent"] == 2
     english = next(m for m in mail.outbox if m.to == [world.road_chief.email])
     assert "Escalation" in english.subject and task.code in english.subject
-    assert f"/m/tasks/{task.pk}/" in english.body
+    from django.conf import settings
+    from django.test import Client
+
+    assert f"{settings.SITE_URL}/m/t/{task.pk}/" in english.body
+    # The link opens the task's phone page for the person it was sent to.
+    client = Client()
+    client.force_login(world.road_chief.user)
+    assert client.get(f"/m/t/{task.pk}/").status_code == 200
     assert "grid1" in english.body  # who else was told
     assert english.alternatives[0][1] == "text/html"
     # A second pass sends nothing more.
