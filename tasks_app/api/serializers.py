@@ -135,15 +135,17 @@ class ReportSerializer(serializers.Serializer):
 
 class TaskUpdateSerializer(serializers.Serializer):
     """Correct a task's descriptive fields (supervisors). The workflow's fields change only
-    through the actions."""
+    through the actions; a campaign is joined through ``campaign/``, which checks its scope."""
 
     title = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     address = serializers.CharField(max_length=255, required=False, allow_blank=True)
     plan = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     source = serializers.ChoiceField(choices=Source.choices, required=False)
-    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all(), required=False,
-                                                  allow_null=True)
+
+
+class JoinCampaignSerializer(serializers.Serializer):
+    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all())
 
 
 class NoteSerializer(serializers.Serializer):

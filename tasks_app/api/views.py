@@ -212,6 +212,19 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def void(self, request, pk=None):
         return self._act(request, "void", s.ReasonSerializer, services.task_void)
 
+    @_action_schema(s.NoteSerializer, _("Urge the assignee: a reminder e-mail now "
+                                        "(supervisors; once an hour)"))
+    @action(detail=True, methods=["post"])
+    def urge(self, request, pk=None):
+        return self._act(request, "urge", s.NoteSerializer, services.task_urge)
+
+    @_action_schema(s.JoinCampaignSerializer,
+                    _("Add the task to a campaign that covers it (supervisors)"))
+    @action(detail=True, methods=["post"])
+    def campaign(self, request, pk=None):
+        return self._act(request, "campaign", s.JoinCampaignSerializer,
+                         services.task_join_campaign)
+
     # -- history and photos --------------------------------------------------------------------
 
     @extend_schema(summary=_("The task's event log, oldest first"), responses={

@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from tasks_app.models import Campaign
 from tasks_app.workflow import Status
 from tests.api.conftest import png
 
@@ -37,12 +39,20 @@ ACTIONS = {
                {"grid_officer"}),
     "verify": (Status.SUBMITTED, lambda w, t: {"approved": True},
                SUPERVISORS | {"inspector"}),
+    "urge": (Status.ASSIGNED, lambda w, t: {"note": "请尽快处理"}, SUPERVISORS),
+    "campaign": (Status.ASSIGNED, lambda w, t: {"campaign": _campaign(w).pk}, SUPERVISORS),
     # The assignee, the reporter (the inspector) and verifiers may add photos.
     "photos": (Status.ASSIGNED, lambda w, t: {"image": png(), "kind": "evidence"},
                {"grid_officer", "inspector"} | SUPERVISORS),
 }
 MULTIPART = {"submit", "photos"}
 READS = ["", "events/", "photos/", "photos/{photo}/"]
+
+
+def _campaign(w) -> Campaign:
+    today = timezone.localdate()
+    return Campaign.objects.create(name="背街小巷整治", lead_department=w.department,
+                                   starts_on=today, deadline=today + timedelta(days=30))
 
 
 def _expected(persona: str, allowed: set[str]) -> int:

@@ -42,7 +42,7 @@ def test_the_schema_describes_every_endpoint_and_its_errors(db):
     doc = response.json()
     paths = doc["paths"]
     for action in ("assign", "start", "submit", "verify", "extend", "extend/decide", "hold",
-                   "resume", "void"):
+                   "resume", "void", "urge", "campaign"):
         responses = paths[f"/api/v1/tasks/{{id}}/{action}/"]["post"]["responses"]
         assert {"200", "400", "403", "404", "409", "412"} <= set(responses), action
         assert responses["409"]["content"]["application/json"]["schema"]["$ref"].endswith(

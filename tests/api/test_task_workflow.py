@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tasks_app.models import Source, Task, TaskEvent
+from django.utils import timezone
+
+from tasks_app.models import Campaign, Notification, Source, Task, TaskEvent
 from tasks_app.workflow import Status
 from tests import factories as f
 from tests.api.conftest import png
@@ -132,3 +134,34 @@ def test_a_reporter_without_duties_sees_their_own_report_only(world, client_for,
     listed = [t["id"] for t in client.get("/api/v1/tasks/").json()["results"]]
     assert listed == [mine["id"]]
     assert client.get(f"/api/v1/tasks/{other.pk}/").status_code == 404
+
+
+def test_urging_sends_one_reminder_an_hour(world, client_for, task_in):
+    task = task_in(Status.ASSIGNED)
+    client = client_for(world.supervisor)
+    url = f"/api/v1/tasks/{task.pk}/urge/"
+    assert client.post(url, {"note": "请尽快"}, format="json").status_code == 200
+    again = client.post(url, {}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "conflict"
+    assert Notification.objects.filter(task=task, kind="reminder").count() == 1
+
+
+def test_joining_a_campaign_checks_its_scope(world, client_for, task_in, manual_category):
+    today = timezone.localdate()
+    garbage = Campaign.objects.create(name="垃圾治理", lead_department=world.department,
+                                      starts_on=today, deadline=today + timedelta(days=9))
+    garbage.categories.add(world.category)
+    banners = Campaign.objects.create(name="横幅清理", lead_department=world.department,
+                                      starts_on=today, deadline=today + timedelta(days=9))
+    banners.categories.add(manual_category)
+    task = task_in(Status.ASSIGNED)
+    client = client_for(world.supervisor)
+    url = f"/api/v1/tasks/{task.pk}/campaign/"
+    refused = client.post(url, {"campaign": banners.pk}, format="json")
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid_input"
+    joined = client.post(url, {"campaign": garbage.pk}, format="json")
+    assert joined.status_code == 200 and joined.json()["campaign"] == garbage.pk
+    # PATCH cannot move a task into a campaign around these checks.
+    patched = client.patch(f"/api/v1/tasks/{task.pk}/", {"campaign": banners.pk},
+                           format="json")
+    assert patched.json()["campaign"] == garbage.pk
