@@ -93,7 +93,7 @@ WITH mo (m, s, e, upto) AS (
   FROM tasks_app_taskevent ev
   JOIN mo ON ev.created_at >= mo.s AND ev.created_at < mo.e
   JOIN tasks_app_task t ON t.id = ev.task_id {join}
-  WHERE ev.kind = 'rework'
+  WHERE ev.kind = 'rework' AND ev.created_at >= %(s1)s AND ev.created_at < %(e0)s
   GROUP BY 1, 2
 ), r AS (
   SELECT mm.m, u.id, u.name,
@@ -218,6 +218,9 @@ def run(args) -> int:
     month = _month_before(now)
     params = parameters(month, now)
     size = _month_size(params)
+    with connection.cursor() as c:
+        c.execute("SHOW jit")
+        size["jit"] = c.fetchone()[0]  # the server's setting, for both sides
     # evaluate() reads the clock for "overdue": the instant the city was shaped for.
     with clock.frozen(now):
         for level in LEVELS:

@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -216,40 +217,55 @@ def active_scheme() -> EvaluationScheme:
     return scheme or EvaluationScheme(name="default")  # the model's defaults, unsaved
 
 
-def score(row: Row, scheme: EvaluationScheme) -> Decimal:
-    total = Decimal(scheme.base)
-    for key in RATES:
-        value = row.rates.get(key)
+def weights(scheme: EvaluationScheme) -> dict[str, Decimal]:
+    """The scheme's base and weights as exact decimals (an unsaved default holds floats)."""
+    names = ["base", *(f"w_{key}" for key in RATES), "w_overdue", "w_repeats", "w_points"]
+    return {name: Decimal(str(getattr(scheme, name))) for name in names}
+
+
+def score(row: Row, scheme: EvaluationScheme | dict[str, Decimal]) -> Decimal:
+    w = scheme if isinstance(scheme, dict) else weights(scheme)
+    total = w["base"]
+    for key, (num, den) in RATES.items():
+        value = _exact_rate(getattr(row, num), getattr(row, den)) if getattr(row, den) else None
         if value is not None:
-            total += Decimal(getattr(scheme, f"w_{key}")) * Decimal(str(value))
-    total += Decimal(scheme.w_overdue) * row.overdue + Decimal(scheme.w_repeats) * row.repeats
-    total += Decimal(scheme.w_points) * row.points
+            total += w[f"w_{key}"] * value
+    total += w["w_overdue"] * row.overdue + w["w_repeats"] * row.repeats
+    total += w["w_points"] * row.points
     # 四舍五入: halves round away from zero (as PostgreSQL's round() does), not to even.
     return total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@lru_cache(maxsize=65536)
+def _exact_rate(num: int, den: int) -> Decimal:
+    return (Decimal(num) / Decimal(den)).quantize(SIX, rounding=ROUND_HALF_UP)
 
 
 def rate(num: int, den: int) -> float | None:
     """num / den to six decimals, halves away from zero, computed exactly (no binary float
     on the way); None when there is nothing to divide by."""
-    if not den:
-        return None
-    return float((Decimal(num) / Decimal(den)).quantize(SIX, rounding=ROUND_HALF_UP))
+    return float(_exact_rate(num, den)) if den else None
 
 
-def _compute(level: str, month: str, scheme: EvaluationScheme,
+def _compute(level: str, month: str, w: dict[str, Decimal], units: dict[int, str],
              district: int | None = None) -> list[Row]:
     start, end = month_bounds(month)
     figures = _task_figures(level, start, end, district)
     rework = _rework(level, start, end, district)
+    idle = score(Row(level=level, unit_id=0, name=""), w)  # a unit with nothing this month
     rows = []
-    for unit_id, name in _units(level, district).items():
+    for unit_id, name in units.items():
         row = Row(level=level, unit_id=unit_id, name=name)
-        for k, v in figures.get(unit_id, {}).items():
+        found, row.rework = figures.get(unit_id), rework.get(unit_id, 0)
+        if found is None and not row.rework:
+            row.rates, row.score = dict.fromkeys(RATES), idle
+            rows.append(row)
+            continue
+        for k, v in (found or {}).items():
             setattr(row, k, v)
-        row.rework = rework.get(unit_id, 0)
         row.rates = {key: rate(getattr(row, num), getattr(row, den))
                      for key, (num, den) in RATES.items()}
-        row.score = score(row, scheme)
+        row.score = score(row, w)
         rows.append(row)
     rows.sort(key=lambda r: (-r.score, r.name))
     for i, row in enumerate(rows):
@@ -263,9 +279,10 @@ def evaluate(month: str, level: str = "street", *, district: int | None = None) 
     ``district`` (a Region id) ranks only that district's units."""
     if level not in LEVELS:
         raise ValueError(f"Unknown level {level!r}; choose one of {', '.join(LEVELS)}")
-    scheme = active_scheme()
-    rows = _compute(level, month, scheme, district)
-    before = {r.unit_id: r for r in _compute(level, previous_month(month), scheme, district)}
+    w = weights(active_scheme())
+    units = _units(level, district)
+    rows = _compute(level, month, w, units, district)
+    before = {r.unit_id: r for r in _compute(level, previous_month(month), w, units, district)}
     for row in rows:
         prev = before.get(row.unit_id)
         if prev is not None and prev.registered + prev.due:
