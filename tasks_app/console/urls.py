@@ -14,6 +14,7 @@ urlpatterns = [
     path("", admin.site.admin_view(views.index), name="index"),
     path("map/", admin.site.admin_view(views.map_page), name="map"),
     path("map/<slug:layer>.geojson", admin.site.admin_view(views.map_layer), name="map-layer"),
+    path("evaluation/", admin.site.admin_view(views.evaluation_page), name="evaluation"),
     path("evaluation/export.xlsx", admin.site.admin_view(views.evaluation_xlsx),
          name="evaluation-xlsx"),
 ]

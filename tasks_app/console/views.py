@@ -111,3 +111,43 @@ def evaluation_xlsx(request):
     response = HttpResponse(exports.to_xlsx(month, levels), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="evaluation-{month}.xlsx"'
     return response
+
+
+def _kind(field: str) -> str:
+    """How a column of the evaluation table is formatted."""
+    if field.endswith("_rate"):
+        return "rate"
+    if field in ("score", "points"):
+        return "score"
+    return {"score_change": "change", "name": "text"}.get(field, "int")
+
+
+# The same columns, headers and order as the XLSX for the review meeting.
+EVALUATION_COLUMNS = [(field, header, _kind(field)) for field, header, _fmt in exports.COLUMNS]
+
+
+def evaluation_page(request):
+    """The month's ranking for one level as a sortable table with a chart of the scores."""
+    from ..evaluation import evaluate
+
+    if not can_export_evaluation(request.user):
+        raise PermissionDenied
+    month = request.GET.get("month") or last_month()
+    level = request.GET.get("level") or "street"
+    if not MONTH.match(month) or level not in LEVELS:
+        return HttpResponseBadRequest(_("Give a month as YYYY-MM and known levels."))
+    rows = [row.as_dict() for row in evaluate(month, level)]
+    table = [[(row[field], kind) for field, _header, kind in EVALUATION_COLUMNS] for row in rows]
+    chart = {"labels": [r["name"] for r in rows], "scores": [r["score"] for r in rows],
+             "label": str(_("Composite score"))}
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Monthly evaluation"),
+        "month": month, "level": level,
+        "levels": [(key, LEVEL_LABELS[key]) for key in LEVELS],
+        "columns": [(field, header) for field, header, _kind in EVALUATION_COLUMNS],
+        "table": table, "chart": chart,
+        "xlsx_url": reverse("console:evaluation-xlsx"),
+        "evaluation": evaluation_context(request.user),
+    }
+    return TemplateResponse(request, "admin/console/evaluation.html", context)
