@@ -154,6 +154,12 @@ if not REDIS_URL:
     # The transport does not create nested folders itself; a fresh clone has none.
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+else:
+    # Connecting to publish gives up after one quick retry. kombu's default keeps retrying for
+    # about 6 s, and a report that wakes the sender would wait that long on a dead Redis; the
+    # alert is safe in the outbox either way (tests/drills/test_redis_down.py measures it).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0,
+                                       "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
