@@ -4,7 +4,9 @@ Views, serializers, admin actions, commands and jobs call these and nothing else
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -95,6 +97,32 @@ def _commit(task: Task, *, actor: AbstractBaseUser | None, kind: str, from_statu
     )
 
 
+# The photo files written by the call in progress (see _photo_files_undone_on_error).
+_written_files: ContextVar[list | None] = ContextVar("written_photo_files", default=None)
+
+
+def _photo_files_undone_on_error(service):
+    """For services that store photos, outside their atomic block: a photo's file is written
+    before its row, so when the call fails and its rows roll back, its files are deleted too
+    (tests/drills/test_database_error.py). A crash mid-call, or an enclosing transaction that
+    fails after the call returned, can still leave a file without a row."""
+
+    @functools.wraps(service)
+    def wrapper(*args, **kwargs):
+        written: list = []
+        token = _written_files.set(written)
+        try:
+            return service(*args, **kwargs)
+        except BaseException:
+            for storage, name in written:
+                storage.delete(name)
+            raise
+        finally:
+            _written_files.reset(token)
+
+    return wrapper
+
+
 def _add_photos(task: Task, uploads: Sequence[UploadedFile], kind: str,
                 actor: AbstractBaseUser | None) -> list[Photo]:
     photos = []
@@ -102,6 +130,8 @@ def _add_photos(task: Task, uploads: Sequence[UploadedFile], kind: str,
         photo = Photo(task=task, kind=kind, size=upload.size,
                       uploaded_by=actor if actor and actor.is_authenticated else None)
         photo.image.save(upload.name, upload, save=False)
+        if (written := _written_files.get()) is not None:
+            written.append((photo.image.storage, photo.image.name))
         photo.save()
         photos.append(photo)
     return photos
@@ -143,6 +173,7 @@ def _escalate_for_repeat(task: Task, at: datetime) -> int:
 
 # -- report -------------------------------------------------------------------------------------
 
+@_photo_files_undone_on_error
 @transaction.atomic
 def task_report(
     *,
@@ -272,6 +303,7 @@ def task_start(*, task: Task, actor: AbstractBaseUser, note: str = "",
     return task
 
 
+@_photo_files_undone_on_error
 @transaction.atomic
 def task_submit(*, task: Task, actor: AbstractBaseUser, note: str = "",
                 photos: Sequence[UploadedFile] | None = None,
@@ -436,6 +468,7 @@ def task_void(*, task: Task, actor: AbstractBaseUser, reason: str,
 
 # -- photos -------------------------------------------------------------------------------------
 
+@_photo_files_undone_on_error
 @transaction.atomic
 def task_add_photo(*, task: Task, actor: AbstractBaseUser, image: UploadedFile,
                    kind: str = Photo.Kind.EVIDENCE, expected_version: int | None = None) -> Photo:
