@@ -48,7 +48,7 @@ def parse_lng_lat(lng: Any, lat: Any) -> tuple[float, float]:
     """Coerce and check a WGS-84 longitude/latitude pair; ValueError when it is not one."""
     try:
         x, y = float(lng), float(lat)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:  # Overflow: an int beyond any float
         raise ValueError("Longitude and latitude must be numbers.") from exc
     if not (math.isfinite(x) and math.isfinite(y)):
         raise ValueError("Longitude and latitude must be finite numbers.")
