@@ -42,8 +42,10 @@ def extend_deadline(task: Task, *, new_deadline: datetime, now: datetime) -> Non
     original = deadline_after(task.dispatched_at, float(cat.time_limit), cat.time_unit, clock)
     span = max(clock.between(task.dispatched_at, original), 0.0)
     task.deadline = new_deadline
-    task.yellow_at = clock.add(now, max(clock.between(now, new_deadline), 0.0)
-                               * float(cat.yellow_ratio))
+    # Never after the deadline: an extension approved once its date had passed (found by
+    # tests/properties/test_workflow_fuzz.py) would otherwise put yellow after red.
+    task.yellow_at = min(clock.add(now, max(clock.between(now, new_deadline), 0.0)
+                                   * float(cat.yellow_ratio)), new_deadline)
     task.level2_at = clock.add(new_deadline, span * float(cat.level2_limits))
     task.level3_at = clock.add(new_deadline, span * float(cat.level3_limits))
 
