@@ -29,7 +29,7 @@ GRID_COLS, CELL = 60, 0.004  # 3,000 grids of about 400 m on a 60 × 50 lattice
 ORIGIN = (120.0, 30.1)
 DAYS = 730
 # Bump when the generated city changes shape: an older bench database is dropped and rebuilt.
-CITY_VERSION = 2
+CITY_VERSION = 3
 # Officers per role besides grid officers and road chiefs (one road chief per road).
 PER_STREET_LEADERS, SUPERVISORS, INSPECTORS, HANDLERS_PER_DEPT = 2, 5, 60, 20
 
