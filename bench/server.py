@@ -67,7 +67,9 @@ def gunicorn(*, workers: int, settings: str = "config.settings",
         proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "config.wsgi:application",
              "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--timeout", "120",
-             "--log-level", "warning"],
+             "--log-level", "warning",
+             # gunicorn's control socket has one default path for every instance.
+             "--no-control-socket"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         base = f"http://127.0.0.1:{port}"
         try:

@@ -156,7 +156,9 @@ class WebServer:
         with open(self.log, "w") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind",
-                 f"127.0.0.1:{self.port}", "--workers", "2", "--timeout", "60"],
+                 f"127.0.0.1:{self.port}", "--workers", "2", "--timeout", "60",
+                 # gunicorn's control socket has one default path for every instance.
+                 "--no-control-socket"],
                 cwd=ROOT, env=env(redis, CELERY_QUEUE=queue, ALLOWED_HOSTS="127.0.0.1",
                                   DEBUG="0", MEDIA_ROOT=str(media_root)),
                 stdout=out, stderr=subprocess.STDOUT)
