@@ -215,15 +215,17 @@ def reference_now() -> datetime:
     return _reference_now
 
 
-def city_is(total: int) -> bool:
-    """Whether the database already holds an unmodified city of ``total`` tasks."""
+def city_is(total: int, crossings: int | None = None) -> bool:
+    """Whether the database already holds an unmodified city of ``total`` tasks (built with
+    ``crossings`` crossings, unless that is None)."""
     from django.db import connection
 
     with connection.cursor() as c:
-        c.execute("SELECT total, dirty FROM bench_city WHERE id = 1 AND version = %s",
+        c.execute("SELECT total, crossings, dirty FROM bench_city WHERE id = 1 AND version = %s",
                   [CITY_VERSION])
         row = c.fetchone()
-    return row is not None and row[0] == total and not row[1]
+    return (row is not None and row[0] == total and not row[2]
+            and (crossings is None or row[1] == crossings))
 
 
 def mark_dirty() -> None:
@@ -264,18 +266,20 @@ def build_tasks(total: int, *, crossings: int) -> float:
     return time.perf_counter() - start
 
 
-def ensure_tasks(total: int) -> float:
-    """Build the tasks unless an unmodified city of this size is already there (for benchmarks
-    that need a realistic city but no exact crossings). Returns the seconds spent building."""
+def ensure_tasks(total: int, crossings: int | None = None) -> float:
+    """Build the tasks unless an unmodified city of this size (and these crossings, unless
+    None) is already there; benchmarks that roll their changes back leave it so. Its lights and
+    crossings hold as of the instant it was built, which ``reference_now()`` then returns.
+    Returns the seconds spent building."""
     global _reference_now
     from django.db import connection
 
-    if city_is(total):
+    if city_is(total, crossings):
         with connection.cursor() as c:
             c.execute("SELECT built_at FROM bench_city WHERE id = 1")
             _reference_now = c.fetchone()[0]
         return 0.0
-    return build_tasks(total, crossings=0)
+    return build_tasks(total, crossings=crossings or 0)
 
 
 def summary() -> dict:

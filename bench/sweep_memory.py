@@ -1,11 +1,11 @@
 """Sweep memory benchmark: the peak memory of one escalation sweep at 1M tasks with
 ``--crossings`` crossings (default 2,000), against the same process idle.
 
-The parent builds the city; a fresh child process (``python -m bench.sweep_memory``) sets
-Django up, opens its database connection and runs one query (idle: its peak RSS is the
-baseline), then sweeps as of the city's instant in a transaction it rolls back. Figures: peak
-RSS (``ru_maxrss``) before and after the sweep, and the peak of Python allocations
-(``tracemalloc``) during the idle query and during the sweep.
+The parent builds the city (or takes the one the sweep benchmark left); a fresh child process
+(``python -m bench.sweep_memory``) sets Django up, opens its database connection and runs one
+query (idle: its peak RSS is the baseline), then sweeps as of the city's instant in a
+transaction it rolls back. Figures: peak RSS (``ru_maxrss``) before and after the sweep, and
+the peak of Python allocations (``tracemalloc``) during the idle query and during the sweep.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def child(at: str) -> None:
 def run(args) -> int:
     citygen.build_reference()
     total = args.tasks or 1_000_000
-    built = citygen.build_tasks(total, crossings=args.crossings)
+    built = citygen.ensure_tasks(total, crossings=args.crossings)
     at = citygen.reference_now().isoformat()
     proc = subprocess.run([sys.executable, "-m", "bench.sweep_memory", at], cwd=ROOT,
                           env=dict(os.environ), capture_output=True, text=True, timeout=600)
