@@ -64,14 +64,20 @@ def run(args) -> int:
     sizes = [args.tasks] if args.tasks else [100_000, 1_000_000]
     results = [_measure(n, args.crossings) for n in sizes]
     for r in results:
-        print(json.dumps({"bench": "sweep", **r,
-                          "ratio_sweep_vs_raw_update": round(r["sweep_ms"] / r["raw_update_ms"],
-                                                             2)}))
+        print(json.dumps({"bench": "sweep", **r, "figure": "escalation.sweep, ms",
+                          "baseline": "one raw SQL UPDATE of the same lights, ms",
+                          "ratio": round(r["sweep_ms"] / r["raw_update_ms"], 2)}))
     if len(results) == 2:
         small, big = results
         print(json.dumps({
-            "bench": "sweep_growth", "baseline": f"sweep at {small['tasks']} tasks",
-            "figure": f"sweep at {big['tasks']} tasks", "crossings": args.crossings,
-            "ratio": round(big["sweep_ms"] / small["sweep_ms"], 2), "target": "< 1.5",
-            "idle_sweep_ms_at_max": big["idle_sweep_ms"], "idle_target_ms": "< 1000"}))
+            "bench": "sweep_growth", "crossings": args.crossings,
+            "figure": f"sweep at {big['tasks']} tasks, ms", "sweep_ms": big["sweep_ms"],
+            "baseline": f"sweep at {small['tasks']} tasks, ms", "baseline_ms": small["sweep_ms"],
+            "ratio": round(big["sweep_ms"] / small["sweep_ms"], 2), "target": "< 1.5"}))
+        print(json.dumps({
+            "bench": "sweep_idle", "tasks": big["tasks"],
+            "figure": "sweep with nothing to do, ms", "idle_sweep_ms": big["idle_sweep_ms"],
+            "baseline": f"sweep with {args.crossings} crossings, ms",
+            "baseline_ms": big["sweep_ms"],
+            "ratio": round(big["idle_sweep_ms"] / big["sweep_ms"], 3), "target": "< 1000 ms"}))
     return 0
