@@ -118,7 +118,9 @@ class Worker:
 
 def publisher(redis: RedisServer) -> Celery:
     """A Celery client on the drill's Redis (the test process's own app uses the shared one)."""
-    app = Celery("drill", broker=redis.url)
+    # Not the current app: shared_task jobs called later in this process (e.g. sweep_job.delay)
+    # would otherwise publish to this drill's Redis, dead or gone by then.
+    app = Celery("drill", broker=redis.url, set_as_current=False)
     app.conf.broker_connection_timeout = 2
     return app
 
