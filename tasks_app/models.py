@@ -209,6 +209,10 @@ class Task(models.Model):
             models.Index(fields=["grid", "status"], name="task_grid_status"),
             models.Index(fields=["closed_at"], name="task_closed_at"),
             models.Index(fields=["deadline"], name="task_deadline"),
+            # Running tasks by deadline (the console's most overdue): a few thousand rows, where
+            # task_deadline would walk every closed task first (bench/README.md, load).
+            models.Index(fields=["deadline"], name="task_running_deadline",
+                         condition=Q(status__in=["assigned", "in_progress"])),
         ]
         constraints = [
             models.CheckConstraint(
