@@ -162,3 +162,24 @@ def test_a_superuser_sees_every_task(world, client_for, spread, elsewhere, task_
     other = task_in(Status.ASSIGNED, where="g3")
     root = f.UserFactory(username="admin", is_superuser=True)
     assert other.pk in _ids(client_for(root).get("/api/v1/tasks/?page_size=200"))
+
+
+def test_the_count_is_capped_for_huge_scopes(world, monkeypatch):
+    from rest_framework.test import APIClient
+
+    from tasks_app.api.base import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "COUNT_CAP", 2)
+    lng, lat = world.point_g1
+    from tasks_app import services
+
+    for i in range(3):
+        services.task_report(reporter=world.inspector.user, category=world.category,
+                             lng=lng + i * 0.001, lat=lat)
+    client = APIClient()
+    client.force_authenticate(world.supervisor.user)
+    body = client.get("/api/v1/tasks/", {"page_size": 1}).json()
+    assert (body["count"], body["count_exact"]) == (2, False)
+    monkeypatch.setattr(CappedCountPaginator, "COUNT_CAP", 10)
+    body = client.get("/api/v1/tasks/", {"page_size": 1}).json()
+    assert (body["count"], body["count_exact"]) == (3, True)
