@@ -54,7 +54,9 @@ def shift_for_hold(task: Task, *, hold_start: datetime, resume: datetime) -> Non
     """Stop the clock for the hold: every threshold still ahead at hold_start keeps the same
     (working) time left, counted again from ``resume``."""
     clock = clock_for(task.category.time_unit, resume.date())
-    for name in THRESHOLD_FIELDS:
+    # A waiting extension request names a deadline on the same clock, so it moves too: approved
+    # after the hold, it would otherwise pull the deadline back (found by the workflow fuzz).
+    for name in (*THRESHOLD_FIELDS, "extension_requested_until"):
         value = getattr(task, name)
         if value is not None and value > hold_start:
             setattr(task, name, clock.add(resume, max(clock.between(hold_start, value), 0.0)))
