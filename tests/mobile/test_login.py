@@ -67,3 +67,18 @@ def test_the_lock_lifts_after_the_window(client, world, monkeypatch):
     assert _login(client, "pass-12345").status_code == 429
     time.sleep(1.2)
     assert _login(client, "pass-12345").status_code == 302
+
+
+def test_officers_can_still_log_in_when_the_cache_is_down(world, client, monkeypatch):
+    class DeadCache:
+        def __getattr__(self, name):
+            def refuse(*args, **kwargs):
+                raise ConnectionError("cache unreachable")
+            return refuse
+
+    # The throttle must not turn a cache outage into no logins at all.
+    monkeypatch.setattr(throttle, "cache", DeadCache())
+    bad = client.post("/m/login/", {"username": "grid1", "password": "wrong"})
+    assert bad.status_code == 200
+    response = client.post("/m/login/", {"username": "grid1", "password": "pass-12345"})
+    assert response.status_code == 302
