@@ -107,7 +107,6 @@ def build_reference(grids: int = 3000, roads: int = 200, officers: int = 2000) -
 
 
 def _reference(grids: int, roads: int, officers: int) -> None:
-    from datetime import time as clock_time
     from decimal import Decimal
 
     from django.contrib.auth.hashers import make_password
@@ -126,6 +125,7 @@ def _reference(grids: int, roads: int, officers: int) -> None:
         WorkPeriod,
     )
     from gridmgmt.services import calendar_fill_from_holidays
+    from gridmgmt.worktime import DEFAULT_PERIODS
     from seeds import data
     from tasks_app.models import Category
 
@@ -203,7 +203,7 @@ def _reference(grids: int, roads: int, officers: int) -> None:
     cal = WorkCalendar.objects.create(name="Bench calendar", is_default=True)
     WorkPeriod.objects.bulk_create(
         [WorkPeriod(calendar=cal, weekday=wd, start=s, end=e) for wd in range(5)
-         for s, e in ((clock_time(8, 30), clock_time(12)), (clock_time(13, 30), clock_time(18)))])
+         for s, e in DEFAULT_PERIODS])
     year = timezone.now().year
     calendar_fill_from_holidays(calendar=cal, years=[year - 2, year - 1, year, year + 1])
 

@@ -29,6 +29,7 @@ from gridmgmt.models import (
     WorkPeriod,
 )
 from gridmgmt.services import calendar_fill_from_holidays
+from gridmgmt.worktime import DEFAULT_PERIODS
 from tasks_app.models import Campaign, Category
 
 from . import data, geo
@@ -212,8 +213,7 @@ class _Loader:
         if created:
             WorkPeriod.objects.bulk_create(
                 [WorkPeriod(calendar=cal, weekday=wd, start=s, end=e)
-                 for wd in range(5) for s, e in ((time(8, 30), time(12)),
-                                                 (time(13, 30), time(18)))]
+                 for wd in range(5) for s, e in DEFAULT_PERIODS]
             )
         year = self.now.year
         calendar_fill_from_holidays(calendar=cal, years=[year - 1, year, year + 1])
