@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -20,7 +22,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         # Hashed static names change with their content, and so does this worker's version.
         "version": hashlib.sha256("|".join(shell).encode()).hexdigest()[:12],
         "scope": reverse("mobile:tasks"),
-        "static_prefix": static(""),
+        # Not static(""): the manifest storage of production has no entry for "" (a 500).
+        "static_prefix": urlsplit(settings.STATIC_URL).path,
         "shell": json.dumps(shell),
         "offline": reverse("mobile:offline"),
         "login": reverse("mobile:login"),
