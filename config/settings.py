@@ -186,6 +186,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON nested past a bound is a 400, not a RecursionError (tasks_app/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "tasks_app.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Throttles tell clients apart by address. 0 trusts only REMOTE_ADDR (a client can forge
     # X-Forwarded-For); behind N reverse proxies set NUM_PROXIES=N.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),

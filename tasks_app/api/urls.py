@@ -9,11 +9,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
 from . import reference, views
 from .errors import error_responses, exception_handler
+from .parsers import BoundedJSONParser
 from .throttles import AnonThrottle, TokenIssueThrottle, UserThrottle
 
 app_name = "api"
@@ -27,6 +29,8 @@ class TokenView(ObtainAuthToken):
     """Trade a username and password for the caller's API token (send it as
     ``Authorization: Token <key>``)."""
 
+    # DRF's ObtainAuthToken lists its own parsers; JSON goes through the bounded one.
+    parser_classes = [FormParser, MultiPartParser, BoundedJSONParser]
     throttle_classes = [TokenIssueThrottle]
 
     def get_exception_handler(self):

@@ -20,7 +20,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,6 +33,7 @@ from .base import ApiViewMixin
 from .concurrency import REPLAYED_HEADER, etag, expected_version, run_once
 from .errors import error_responses
 from .filters import TaskFilter, TaskOrdering
+from .parsers import BoundedJSONParser
 
 IF_MATCH = OpenApiParameter(
     "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
@@ -74,7 +75,7 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     serializer_class = s.TaskSerializer
     filter_backends = [DjangoFilterBackend, TaskOrdering]
     filterset_class = TaskFilter
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
     queryset = Task.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
