@@ -7,6 +7,7 @@ REDIS_URL and EMAIL_URL to run on PostgreSQL, Redis and SMTP: the code is the sa
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files, no CDN
     "django_celery_beat",
+    "axes",
     "gridmgmt",
     "tasks_app",
     "seeds",
@@ -50,12 +52,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "tasks_app.language.UserLanguageMiddleware",  # the language cookie follows the user
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused by the lock-out into its answer (tasks_app/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -97,6 +102,13 @@ if REDIS_URL:
                           "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Every login (console, phone, API token) goes through authenticate(), so one lock-out covers
+# them all: django-axes refuses a username from an address after 5 failures for 15 minutes.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -196,6 +208,20 @@ REST_FRAMEWORK = {
     # X-Forwarded-For); behind N reverse proxies set NUM_PROXIES=N.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+
+# Login lock-out (django-axes). Keyed on username and address together, so one attacker behind
+# the city's proxy cannot lock every officer out. Records live in the database, not the cache:
+# logins keep working, and keep counting, while Redis is down. The client's address is read like
+# the throttles read it (NUM_PROXIES above), and a 15-minute lock is not extended by guesses.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "tasks_app.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "tasks_app.lockout.lockout_response"
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Grid task tracker API",
     "VERSION": "1.0.0",

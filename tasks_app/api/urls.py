@@ -7,12 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
+from ..lockout import LOCKED_OUT_CODE, LOCKED_OUT_MESSAGE, LOCKED_OUT_STATUS, is_locked_out
 from . import reference, views
 from .errors import error_responses, exception_handler
 from .parsers import BoundedJSONParser
@@ -25,6 +27,18 @@ class AuthTokenResponse(serializers.Serializer):
     token = serializers.CharField()
 
 
+class LockedOut(APIException):
+    status_code = LOCKED_OUT_STATUS
+    default_code = LOCKED_OUT_CODE
+    default_detail = LOCKED_OUT_MESSAGE
+
+
+class TokenRequest(AuthTokenSerializer):
+    # As long as a username can be: a longer one is no account, and the lock-out's record of
+    # the attempt has no room for it.
+    username = serializers.CharField(label=_("Username"), write_only=True, max_length=150)
+
+
 class TokenView(ObtainAuthToken):
     """Trade a username and password for the caller's API token (send it as
     ``Authorization: Token <key>``)."""
@@ -32,6 +46,7 @@ class TokenView(ObtainAuthToken):
     # DRF's ObtainAuthToken lists its own parsers; JSON goes through the bounded one.
     parser_classes = [FormParser, MultiPartParser, BoundedJSONParser]
     throttle_classes = [TokenIssueThrottle]
+    serializer_class = TokenRequest
 
     def get_exception_handler(self):
         return exception_handler
@@ -39,7 +54,14 @@ class TokenView(ObtainAuthToken):
     @extend_schema(tags=["auth"], summary=_("Get an API token"),
                    responses={200: AuthTokenResponse, **error_responses(400, 415)})
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        # DRF's serializer calls authenticate(request=...), so the login lock-out counts and
+        # refuses token requests like the console's and the phone's logins.
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            if is_locked_out(request):
+                raise LockedOut() from None
+            raise
 
 
 

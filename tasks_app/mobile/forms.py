@@ -4,12 +4,10 @@ validate photos themselves."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Category
-from . import throttle
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -27,27 +25,6 @@ class PhotosField(forms.FileField):
         if self.required and not cleaned:
             raise ValidationError(self.error_messages["required"], code="required")
         return cleaned
-
-
-class ThrottledLoginForm(AuthenticationForm):
-    """Django's login form, refusing early once the username and address are locked out."""
-
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "throttled": _("Too many failed attempts. Wait 15 minutes and try again."),
-    }
-
-    def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        if username and throttle.is_locked(username, self.request):
-            self.throttled = True
-            raise ValidationError(self.error_messages["throttled"], code="throttled")
-        try:
-            return super().clean()
-        except ValidationError:
-            if username:
-                throttle.record_failure(username, self.request)
-            raise
 
 
 class KeyedForm(forms.Form):

@@ -35,7 +35,7 @@ def test_token_guessing_is_throttled(world):
 def test_a_session_works_for_reads_and_needs_csrf_for_writes(world, task_in):
     task = task_in(Status.ASSIGNED)
     browser = Client(enforce_csrf_checks=True)
-    assert browser.login(username="grid1", password="pass-12345")
+    browser.force_login(world.grid_officer.user)  # a password login: test_login_lockout.py
     assert browser.get(f"/api/v1/tasks/{task.pk}/").status_code == 200
     refused = browser.post(f"/api/v1/tasks/{task.pk}/start/", {},
                            content_type="application/json")
