@@ -18,6 +18,7 @@ from rest_framework.filters import OrderingFilter
 from gridmgmt import clock
 from gridmgmt.models import Department, Duty, Grid, Officer, Region, Road, Role
 
+from ..inputs import raw_text
 from ..models import Campaign, Category, Light, Source, Task
 from ..selectors import by_urgency, officer_of
 from ..workflow import OPEN_STATUSES, Status
@@ -45,7 +46,7 @@ class InstantField(IsoDateTimeField):
                                          "2999.")}
 
     def clean(self, value):
-        value = super().clean(value)
+        value = super().clean(raw_text(value))
         if value is None:
             return None
         if not 1900 <= value.year <= 2999:

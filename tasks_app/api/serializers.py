@@ -14,6 +14,7 @@ from rest_framework import serializers
 from gridmgmt.models import Department, Duty, Grid, Officer, Region, Road
 
 from ..models import Campaign, Category, Photo, Source, Task, TaskEvent
+from .fields import DateTimeField, IdField
 
 # -- tasks as read --------------------------------------------------------------------------------
 
@@ -115,7 +116,7 @@ class PhotoSerializer(serializers.ModelSerializer):
 class ReportSerializer(serializers.Serializer):
     """Report a problem. Send multipart/form-data to attach photos."""
 
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True))
+    category = IdField(queryset=Category.objects.filter(is_active=True))
     lng = serializers.FloatField(min_value=-180, max_value=180)
     lat = serializers.FloatField(min_value=-90, max_value=90)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -123,8 +124,8 @@ class ReportSerializer(serializers.Serializer):
                                         default="")
     address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     source = serializers.ChoiceField(choices=Source.choices, default=Source.PATROL)
-    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all(), required=False,
-                                                  allow_null=True, default=None)
+    campaign = IdField(queryset=Campaign.objects.all(), required=False, allow_null=True,
+                       default=None)
     fixed_on_spot = serializers.BooleanField(default=False, help_text=_(
         "Fixed on the spot (自处理): needs before and after photos; arrives as submitted."))
     photos = serializers.ListField(child=serializers.FileField(), required=False, default=list,
@@ -145,7 +146,7 @@ class TaskUpdateSerializer(serializers.Serializer):
 
 
 class JoinCampaignSerializer(serializers.Serializer):
-    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all())
+    campaign = IdField(queryset=Campaign.objects.all())
 
 
 class NoteSerializer(serializers.Serializer):
@@ -157,9 +158,9 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class AssignSerializer(NoteSerializer):
-    assignee = serializers.PrimaryKeyRelatedField(queryset=Officer.objects.all())
-    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(),
-                                                    required=False, allow_null=True, default=None)
+    assignee = IdField(queryset=Officer.objects.all())
+    department = IdField(queryset=Department.objects.all(), required=False, allow_null=True,
+                         default=None)
 
 
 class SubmitSerializer(NoteSerializer):
@@ -175,7 +176,7 @@ class VerifySerializer(NoteSerializer):
 
 
 class ExtendSerializer(serializers.Serializer):
-    until = serializers.DateTimeField(help_text=_("The new deadline asked for."))
+    until = DateTimeField(help_text=_("The new deadline asked for."))
     reason = serializers.CharField(max_length=2000)
 
     def validate_until(self, value: datetime) -> datetime:
@@ -307,4 +308,3 @@ class CampaignSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "description", "lead_department", "cooperating_departments",
                   "streets", "grids", "categories", "starts_on", "deadline", "created_at"]
         read_only_fields = fields
-
