@@ -29,7 +29,9 @@ def validate_photo(upload: UploadedFile) -> UploadedFile:
             width, height = img.size
             if width * height > settings.PHOTO_MAX_PIXELS:
                 raise DomainError("photo_too_large", _("The photo has too many pixels."))
-            img.verify()
+            # verify() checks the structure only; load() decodes every pixel, so a truncated
+            # JPEG (its scan data cut short) is refused here rather than stored as evidence.
+            img.load()
     except DomainError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,

@@ -137,9 +137,31 @@ def _add_photos(task: Task, uploads: Sequence[UploadedFile], kind: str,
     return photos
 
 
+# Photos one call takes, of each kind: the API's bound, kept here so that every channel has it.
+MAX_PHOTOS = 9
+
+
 def _validated(uploads: Sequence[UploadedFile] | None) -> list[UploadedFile]:
     # All photos are checked before anything is written, so a bad one changes nothing.
-    return [validate_photo(u) for u in (uploads or [])]
+    uploads = list(uploads or [])
+    if len(uploads) > MAX_PHOTOS:
+        raise DomainError("invalid_input", _("Send at most %(n)d photos at once.")
+                          % {"n": MAX_PHOTOS})
+    return [validate_photo(u) for u in uploads]
+
+
+def _require_campaign_covers(campaign: Campaign, *, category_id: int, grid) -> None:
+    """A campaign (专项整治) takes a task while it runs, when its categories include the task's
+    and its streets or grids its place (an empty list covers all)."""
+    _require(timezone.localdate(clock.now()) <= campaign.deadline,
+             _("The campaign ended on %(date)s.") % {"date": campaign.deadline}, "conflict")
+    categories = {c.pk for c in campaign.categories.all()}
+    _require(not categories or category_id in categories,
+             _("The campaign does not cover this task's category."), "invalid_input")
+    streets = {r.pk for r in campaign.streets.all()}
+    grids = {g.pk for g in campaign.grids.all()}
+    _require(not (streets or grids) or grid.pk in grids or grid.community.parent_id in streets,
+             _("The campaign does not cover this task's place."), "invalid_input")
 
 
 def _dispatch(task: Task, *, assignee: Officer, department: Department | None,
@@ -197,6 +219,8 @@ def task_report(
     if not category.is_active:
         raise DomainError("invalid_input", _("This category is no longer in use."))
     location = locate(lng, lat)
+    if campaign is not None:
+        _require_campaign_covers(campaign, category_id=category.pk, grid=location.grid)
     before = _validated(photos)
     after = _validated(after_photos)
     officer = officer_of(reporter)
@@ -367,6 +391,8 @@ def task_verify(*, task: Task, actor: AbstractBaseUser, approved: bool, note: st
 
 # -- extensions ---------------------------------------------------------------------------------
 
+MAX_EXTENSION = timedelta(days=366)  # a year past the current deadline, leap or not
+
 @transaction.atomic
 def task_request_extension(*, task: Task, actor: AbstractBaseUser, until: datetime,
                            reason: str, expected_version: int | None = None) -> Task:
@@ -379,6 +405,10 @@ def task_request_extension(*, task: Task, actor: AbstractBaseUser, until: dateti
              _("An extension request is already waiting for a decision."), "conflict")
     _require(task.deadline is not None and until > task.deadline,
              _("The new deadline must be later than the current one."), "invalid_input")
+    # A bound here, not only in the API: 9999-12-31 from any channel would overflow the
+    # working-time arithmetic of every later approve, resume or reassign.
+    _require(until <= task.deadline + MAX_EXTENSION,
+             _("Ask for at most a year beyond the current deadline."), "invalid_input")
     task.extension_requested_until = until
     _commit(task, actor=actor, kind=Kind.EXTENSION_REQUESTED, from_status=task.status,
             note=reason, extra={"until": until.isoformat(), "deadline": task.deadline.isoformat()})
@@ -567,14 +597,5 @@ def task_join_campaign(*, task: Task, actor: AbstractBaseUser, campaign: Campaig
              "illegal_transition")
     _require(task.campaign_id != campaign.pk, _("The task is already in this campaign."),
              "conflict")
-    _require(timezone.localdate(clock.now()) <= campaign.deadline,
-             _("The campaign ended on %(date)s.") % {"date": campaign.deadline}, "conflict")
-    categories = {c.pk for c in campaign.categories.all()}
-    _require(not categories or task.category_id in categories,
-             _("The campaign does not cover this task's category."), "invalid_input")
-    streets = {r.pk for r in campaign.streets.all()}
-    grids = {g.pk for g in campaign.grids.all()}
-    _require(not (streets or grids) or task.grid_id in grids
-             or task.grid.community.parent_id in streets,
-             _("The campaign does not cover this task's place."), "invalid_input")
+    _require_campaign_covers(campaign, category_id=task.category_id, grid=task.grid)
     return task_update_details(task=task, actor=actor, changes={"campaign": campaign})
