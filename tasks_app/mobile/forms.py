@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from ..inputs import DateTimeField
 from ..models import Category
 
 
@@ -32,24 +33,30 @@ class KeyedForm(forms.Form):
     key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
 
-class StartForm(KeyedForm):
+class TaskActionForm(KeyedForm):
+    # The task's version when the page was drawn, passed to the service as expected_version: a
+    # page made stale by someone else's change is refused (409), not acted on unseen.
+    version = forms.IntegerField(min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput)
+
+
+class StartForm(TaskActionForm):
     pass
 
 
-class SubmitForm(KeyedForm):
+class SubmitForm(TaskActionForm):
     note = forms.CharField(label=_("Note"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 3}))
     photos = PhotosField(label=_("After photos"), required=False)
 
 
-class ExtendForm(KeyedForm):
-    until = forms.DateTimeField(label=_("New deadline"),
+class ExtendForm(TaskActionForm):
+    until = DateTimeField(label=_("New deadline"),
                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     reason = forms.CharField(label=_("Reason"), max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class VerifyForm(KeyedForm):
+class VerifyForm(TaskActionForm):
     decision = forms.ChoiceField(choices=[("approve", _("Approve")),
                                           ("reject", _("Send back"))])
     note = forms.CharField(label=_("Note"), required=False, max_length=2000,

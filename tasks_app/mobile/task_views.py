@@ -113,6 +113,10 @@ def _act(request: HttpRequest, pk: int, *, form_class, action: str,
         task, replayed = run_once(user=request.user, key=clean_key(form.cleaned_data["key"]),
                                   action=action, work=lambda: perform(task, form.cleaned_data))
     except DomainError as exc:
+        if exc.code == "stale_version":
+            # The page's version field, not an If-Match header: a conflict (409), not 412.
+            return refused(request, url, [_("Someone else changed this task after this page was "
+                                            "opened. Check it as it is now and try again.")], 409)
         return refused(request, url, [exc.message], exc.http_status)
     if replayed:
         message = _("This was already received; nothing was sent twice.")
@@ -123,7 +127,8 @@ def _act(request: HttpRequest, pk: int, *, form_class, action: str,
 @action_login_required
 def start(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, form_class=forms.StartForm, action="start",
-                perform=lambda t, d: services.task_start(task=t, actor=request.user),
+                perform=lambda t, d: services.task_start(task=t, actor=request.user,
+                                                         expected_version=d["version"]),
                 message=_("Started. Submit the fix with an after photo when it is done."))
 
 
@@ -131,8 +136,9 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
 @action_login_required
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, form_class=forms.SubmitForm, action="submit",
-                perform=lambda t, d: services.task_submit(task=t, actor=request.user,
-                                                          note=d["note"], photos=d["photos"]),
+                perform=lambda t, d: services.task_submit(
+                    task=t, actor=request.user, note=d["note"], photos=d["photos"],
+                    expected_version=d["version"]),
                 message=_("Submitted for verification."),
                 next_url=lambda t: reverse("mobile:tasks"))
 
@@ -142,7 +148,8 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 def extend(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, form_class=forms.ExtendForm, action="extend",
                 perform=lambda t, d: services.task_request_extension(
-                    task=t, actor=request.user, until=d["until"], reason=d["reason"]),
+                    task=t, actor=request.user, until=d["until"], reason=d["reason"],
+                    expected_version=d["version"]),
                 message=_("Extension requested; a supervisor will decide."))
 
 
@@ -153,7 +160,7 @@ def verify(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, form_class=forms.VerifyForm, action="verify",
                 perform=lambda t, d: services.task_verify(
                     task=t, actor=request.user, approved=d["decision"] == "approve",
-                    note=d["note"]),
+                    note=d["note"], expected_version=d["version"]),
                 message=_("Approved: the task is closed.") if approved
                 else _("Sent back for rework."),
                 next_url=lambda t: reverse("mobile:tasks") + "?f=verify")

@@ -35,7 +35,7 @@ def test_an_action_with_the_token_goes_through(strict, red_task):
     url = reverse("mobile:task", args=[red_task.pk])
     token = _token(strict, url)
     response = strict.post(reverse("mobile:start", args=[red_task.pk]),
-                           {"csrfmiddlewaretoken": token})
+                           {"csrfmiddlewaretoken": token, "version": red_task.version})
     assert response.status_code == 302
     red_task.refresh_from_db()
     assert red_task.status == Status.IN_PROGRESS

@@ -54,11 +54,14 @@ def test_reports_with_different_keys_are_different_reports(officer_client, world
 
 
 def test_a_replayed_submit_is_taken_once(officer_client, world, red_task):
-    officer_client.post(reverse("mobile:start", args=[red_task.pk]), {"key": "start-key-1"})
+    officer_client.post(reverse("mobile:start", args=[red_task.pk]),
+                        {"key": "start-key-1", "version": red_task.version})
     url = reverse("mobile:submit", args=[red_task.pk])
+    drawn = red_task.version + 1  # the page drawn after starting; both posts carry it
     for _ in range(2):
         response = officer_client.post(url, {"note": "清理完毕", "photos": photo(),
-                                             "key": "submit-key-1"}, follow=True)
+                                             "key": "submit-key-1", "version": drawn},
+                                       follow=True)
     red_task.refresh_from_db()
     assert red_task.status == Status.SUBMITTED
     assert TaskEvent.objects.filter(task=red_task, kind=TaskEvent.Kind.SUBMITTED).count() == 1

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tasks_app import services
-from tasks_app.models import TaskEvent
+from tasks_app.models import Task, TaskEvent
 from tasks_app.workflow import Status
 
 from .conftest import photo, report_at
@@ -19,6 +19,11 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 def _page(client, task):
     return client.get(reverse("mobile:task", args=[task.pk]), **EN).content.decode()
+
+
+def _v(task) -> int:
+    """The task's version now: what a freshly drawn page carries in its forms."""
+    return Task.objects.get(pk=task.pk).version
 
 
 def test_the_assignee_sees_the_task_and_may_start_it(client, world):
@@ -46,7 +51,8 @@ def test_someone_else_in_scope_sees_no_actions(client, world, red_task):
 
 def test_a_refused_action_shows_the_services_message(client, world, red_task):
     client.force_login(world.road_chief.user)
-    response = client.post(reverse("mobile:start", args=[red_task.pk]), follow=True, **EN)
+    response = client.post(reverse("mobile:start", args=[red_task.pk]),
+                           {"version": _v(red_task)}, follow=True, **EN)
     assert "Only the assignee can start this task." in response.content.decode()
     red_task.refresh_from_db()
     assert red_task.status == Status.ASSIGNED
@@ -55,18 +61,19 @@ def test_a_refused_action_shows_the_services_message(client, world, red_task):
 def test_a_refused_upload_answers_the_script_with_the_message(client, world, red_task):
     client.force_login(world.grid_officer.user)
     services.task_start(task=red_task, actor=world.grid_officer.user)
-    response = client.post(reverse("mobile:submit", args=[red_task.pk]), {"note": "x"},
-                           HTTP_X_UPLOAD="1", **EN)
+    response = client.post(reverse("mobile:submit", args=[red_task.pk]),
+                           {"note": "x", "version": _v(red_task)}, HTTP_X_UPLOAD="1", **EN)
     assert response.status_code == 400
     assert response.json() == {"errors": ["Submitting a fix needs an after photo."]}
 
 
 def test_start_then_submit_with_a_photo(client, world, red_task):
     client.force_login(world.grid_officer.user)
-    client.post(reverse("mobile:start", args=[red_task.pk]))
+    client.post(reverse("mobile:start", args=[red_task.pk]), {"version": _v(red_task)})
     assert reverse("mobile:submit", args=[red_task.pk]) in _page(client, red_task)
     response = client.post(reverse("mobile:submit", args=[red_task.pk]),
-                           {"note": "已清运", "photos": [photo(), photo("b.jpg")]})
+                           {"note": "已清运", "photos": [photo(), photo("b.jpg")],
+                            "version": _v(red_task)})
     assert response["Location"] == reverse("mobile:tasks")
     red_task.refresh_from_db()
     assert red_task.status == Status.SUBMITTED
@@ -77,7 +84,7 @@ def test_asking_for_more_time(client, world, red_task):
     client.force_login(world.grid_officer.user)
     until = timezone.localtime(timezone.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     client.post(reverse("mobile:extend", args=[red_task.pk]),
-                {"until": until, "reason": "需要吊车"})
+                {"until": until, "reason": "需要吊车", "version": _v(red_task)})
     red_task.refresh_from_db()
     assert red_task.extension_requested_until is not None
     assert red_task.events.filter(kind=TaskEvent.Kind.EXTENSION_REQUESTED,
@@ -97,7 +104,7 @@ def test_an_inspector_approves(client, world, red_task):
     client.force_login(world.inspector.user)
     assert reverse("mobile:verify", args=[red_task.pk]) in _page(client, red_task)
     response = client.post(reverse("mobile:verify", args=[red_task.pk]),
-                           {"decision": "approve"})
+                           {"decision": "approve", "version": _v(red_task)})
     assert response["Location"] == reverse("mobile:tasks") + "?f=verify"
     red_task.refresh_from_db()
     assert red_task.status == Status.CLOSED
@@ -107,9 +114,10 @@ def test_sending_back_needs_a_reason(client, world, red_task):
     _submitted(world, red_task)
     client.force_login(world.inspector.user)
     url = reverse("mobile:verify", args=[red_task.pk])
-    response = client.post(url, {"decision": "reject"}, follow=True, **EN)
+    response = client.post(url, {"decision": "reject", "version": _v(red_task)}, follow=True,
+                           **EN)
     assert "A reason is required" in response.content.decode()
-    client.post(url, {"decision": "reject", "note": "地面仍有垃圾"})
+    client.post(url, {"decision": "reject", "note": "地面仍有垃圾", "version": _v(red_task)})
     red_task.refresh_from_db()
     assert red_task.status == Status.IN_PROGRESS and red_task.rework_count == 1
 
