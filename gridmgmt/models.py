@@ -140,6 +140,9 @@ class Role(models.TextChoices):
     DISTRICT_SUPERVISOR = "district_supervisor", _("District supervisor")
     HANDLER = "handler", _("Department handler")
     INSPECTOR = "inspector", _("Inspector")
+    # District staff who keep the reference data (places, people, duties, categories, calendars,
+    # schemes, campaigns, Open311 clients); held at the district.
+    BUREAU_ADMIN = "bureau_admin", _("Bureau administrator")
 
 
 class DutyQuerySet(models.QuerySet):
@@ -160,11 +163,13 @@ class Duty(models.Model):
         Role.DISTRICT_SUPERVISOR: "region",
         Role.HANDLER: "department",
         Role.INSPECTOR: "region",
+        Role.BUREAU_ADMIN: "region",
     }
     REGION_LEVEL = {
         Role.COMMUNITY_HEAD: Region.Level.COMMUNITY,
         Role.STREET_LEADER: Region.Level.STREET,
         Role.DISTRICT_SUPERVISOR: Region.Level.DISTRICT,
+        Role.BUREAU_ADMIN: Region.Level.DISTRICT,
     }
 
     officer = models.ForeignKey(Officer, models.CASCADE, related_name="duties",

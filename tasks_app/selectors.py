@@ -10,16 +10,11 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Case, IntegerField, Max, Q, QuerySet, Value, When
 
-from gridmgmt import clock
 from gridmgmt.geometry import degree_box, haversine_m
-from gridmgmt.models import Duty, Officer, Role
-from gridmgmt.selectors import region_chain, regions_below
+from gridmgmt.models import Officer
 
 from .models import Category, Task
 from .workflow import OPEN_STATUSES, Status
-
-SUPERVISOR_ROLES = (Role.DISTRICT_SUPERVISOR, Role.STREET_LEADER)
-VERIFIER_ROLES = (Role.INSPECTOR, Role.DISTRICT_SUPERVISOR, Role.STREET_LEADER)
 
 
 def officer_of(user: AbstractBaseUser | None) -> Officer | None:
@@ -31,50 +26,12 @@ def officer_of(user: AbstractBaseUser | None) -> Officer | None:
         return None
 
 
-def _scope_filter(user: AbstractBaseUser, at: datetime) -> Q | None:
-    """None means everything (superusers); an empty Q() is never returned for an officer."""
-    if user.is_superuser:
-        return None
-    officer = officer_of(user)
-    if officer is None:
-        return Q(pk__in=[])
-    q = Q(assignee=officer) | Q(reporter=user)
-    grids, roads, regions, departments = [], [], [], []
-    for role, grid_id, road_id, region_id, dept_id in Duty.objects.valid_at(at).filter(
-        officer=officer
-    ).values_list("role", "grid_id", "road_id", "region_id", "department_id"):
-        if role == Role.GRID_OFFICER:
-            grids.append(grid_id)
-        elif role == Role.ROAD_CHIEF:
-            roads.append(road_id)
-        elif role == Role.HANDLER:
-            departments.append(dept_id)
-        elif region_id is not None:
-            regions.append(region_id)
-    if grids:
-        q |= Q(grid_id__in=grids)
-    if roads:
-        q |= Q(road_id__in=roads)
-    if departments:
-        q |= Q(department_id__in=departments)
-    if regions:
-        q |= Q(grid__in=_grids_in(regions))
-    return q
-
-
-def _grids_in(region_ids: list[int]):
-    from gridmgmt.models import Grid
-
-    return Grid.objects.filter(regions_below(region_ids)).values("pk")
-
-
 def tasks_visible_to(user: AbstractBaseUser, *, at: datetime | None = None) -> QuerySet[Task]:
-    """The tasks this user may see: their grids, roads, regions, department, assignments and
-    their own reports. Out-of-scope tasks simply do not exist for them."""
-    at = at or clock.now()
-    q = _scope_filter(user, at)
-    qs = Task.objects.all()
-    return qs if q is None else qs.filter(q)
+    """The tasks this user may see (``authority.Authority.tasks``): their grids, roads, regions,
+    department, assignments and their own reports. Out-of-scope tasks do not exist for them."""
+    from .authority import of
+
+    return of(user, at=at).tasks()
 
 
 def by_urgency(qs: QuerySet[Task]) -> QuerySet[Task]:
@@ -88,29 +45,6 @@ def task_list_for_officer(*, officer: Officer) -> QuerySet[Task]:
     """An officer's own open tasks, most urgent first."""
     qs = Task.objects.filter(assignee=officer, status__in=OPEN_STATUSES)
     return by_urgency(qs.select_related("category", "grid", "road"))
-
-
-def _holds_role(user: AbstractBaseUser, task: Task, roles: tuple[str, ...], at: datetime) -> bool:
-    if user.is_superuser:
-        return True
-    officer = officer_of(user)
-    if officer is None:
-        return False
-    chain = region_chain(task.grid)
-    regions = [r.pk for r in chain.values() if r is not None]
-    return Duty.objects.valid_at(at).filter(
-        officer=officer, role__in=roles, region_id__in=regions
-    ).exists()
-
-
-def is_supervisor_for(user: AbstractBaseUser, task: Task, *, at: datetime | None = None) -> bool:
-    """District supervisors of the task's district and street leaders of its street."""
-    return _holds_role(user, task, SUPERVISOR_ROLES, at or clock.now())
-
-
-def is_verifier_for(user: AbstractBaseUser, task: Task, *, at: datetime | None = None) -> bool:
-    """Inspectors of the task's area, and its supervisors."""
-    return _holds_role(user, task, VERIFIER_ROLES, at or clock.now())
 
 
 def submitter_of(task: Task) -> int | None:

@@ -29,18 +29,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridmgmt import clock
-from gridmgmt.models import Duty, Role
 
-from .. import exports
+from .. import authority, exports
 from ..evaluation import COUNTS, LEVELS, RATES, evaluate, month_bounds, previous_month
-from ..selectors import officer_of
 from .base import ApiViewMixin
 from .errors import error_responses
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv"
 FORMATS = ("json", "xlsx", "csv")
-LEADER_ROLES = (Role.DISTRICT_SUPERVISOR, Role.STREET_LEADER)
 
 
 def last_month() -> str:
@@ -48,28 +45,13 @@ def last_month() -> str:
     return previous_month(f"{today:%Y-%m}")
 
 
-def leader_districts(user: AbstractBaseUser) -> list[int]:
-    """The districts where the user now holds a supervisor's or a street leader's duty."""
-    officer = officer_of(user)
-    if officer is None:
-        return []
-    found = set()
-    for role, region_id, parent_id in Duty.objects.valid_at(clock.now()).filter(
-            officer=officer, role__in=LEADER_ROLES).values_list("role", "region_id",
-                                                                "region__parent_id"):
-        found.add(region_id if role == Role.DISTRICT_SUPERVISOR else parent_id)
-    return sorted(d for d in found if d is not None)
-
-
-class IsLeaderOrStaff(permissions.BasePermission):
-    message = _("Only district supervisors, street leaders and the console's staff can read "
+class CanReadEvaluation(permissions.BasePermission):
+    message = _("Only district supervisors, street leaders and bureau administrators can read "
                 "the evaluation.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return bool(user.is_superuser or user.is_staff or leader_districts(user))
+        return bool(user and user.is_authenticated and authority.of(user).can_see_evaluation())
 
 
 # -- the query and the answer ---------------------------------------------------------------
@@ -149,7 +131,7 @@ PARAMS = [
 class EvaluationView(ApiViewMixin, APIView):
     """The month's evaluation for one level, ranked within the caller's district."""
 
-    permission_classes = [IsLeaderOrStaff]
+    permission_classes = [CanReadEvaluation]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = JsonErrors
     default_format = "json"
@@ -165,9 +147,9 @@ class EvaluationView(ApiViewMixin, APIView):
         return data
 
     def _district(self, user: AbstractBaseUser, asked: int | None) -> int | None:
-        mine = leader_districts(user)
+        mine = authority.of(user).evaluation_districts()  # None: every district
         if asked is not None:
-            if not (user.is_superuser or user.is_staff) and asked not in mine:
+            if mine is not None and asked not in mine:
                 raise PermissionDenied(_("You can read the evaluation of your own district."))
             return asked
         return mine[0] if mine else None

@@ -16,9 +16,10 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridmgmt.models import Duty
+from gridmgmt.models import Department, Grid, Region, Road
 
-from ..selectors import Hotspot, officer_of, repeat_hotspots, tasks_visible_to
+from .. import authority
+from ..selectors import Hotspot, repeat_hotspots, tasks_visible_to
 from ..workflow import Status
 from . import states
 from .badges import human_duration, level_badge
@@ -55,18 +56,18 @@ class Dashboard:
 
 
 def _scope_label(user: AbstractBaseUser, now: datetime) -> str:
-    if user.is_superuser:
+    auth = authority.of(user, at=now)
+    if auth.is_superuser:
         return _("All tasks")
-    officer = officer_of(user)
-    if officer is None:
+    if auth.officer is None:
         return _("No duties: no tasks to show")
     names = []
-    for region, grid, road, dept in Duty.objects.valid_at(now).filter(officer=officer) \
-            .order_by("role").values_list("region__name", "grid__name", "road__name",
-                                          "department__name"):
-        name = region or grid or road or dept
-        if name and name not in names:
-            names.append(name)
+    area = auth.area
+    for model, ids in ((Region, area.all_regions), (Grid, area.grids), (Road, area.roads),
+                       (Department, area.departments)):
+        for name in model.objects.filter(pk__in=sorted(ids)).values_list("name", flat=True):
+            if name not in names:
+                names.append(name)
     return "、".join(names) or _("Your own tasks")
 
 

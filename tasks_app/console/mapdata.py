@@ -11,11 +11,11 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridmgmt.models import Duty, Grid, Road, Role
-from gridmgmt.selectors import regions_below
+from gridmgmt.models import Grid, Road
 
+from .. import authority
 from ..models import Task
-from ..selectors import by_urgency, officer_of, repeat_hotspots, tasks_visible_to
+from ..selectors import by_urgency, repeat_hotspots, tasks_visible_to
 from ..workflow import Status
 from . import states
 from .badges import human_duration
@@ -33,24 +33,12 @@ def _collection(features: list[dict], **extra) -> dict:
 def grids_for(user: AbstractBaseUser, tasks: QuerySet[Task], now: datetime) -> QuerySet[Grid]:
     """The grids of a user's area: all for superusers; else the grids under the regions and the
     grids they hold duties for, and any grid where they can see a task."""
-    if user.is_superuser:
+    auth = authority.of(user, at=now)
+    if auth.is_superuser:
         return Grid.objects.all()
-    officer = officer_of(user)
-    if officer is None:
+    if auth.officer is None:
         return Grid.objects.none()
-    q = Q(pk__in=tasks.values("grid_id"))
-    regions, grids = [], []
-    for role, region_id, grid_id in Duty.objects.valid_at(now).filter(officer=officer) \
-            .values_list("role", "region_id", "grid_id"):
-        if role == Role.GRID_OFFICER:
-            grids.append(grid_id)
-        elif region_id is not None:
-            regions.append(region_id)
-    if regions:
-        q |= regions_below(regions)
-    if grids:
-        q |= Q(pk__in=grids)
-    return Grid.objects.filter(q)
+    return Grid.objects.filter(Q(pk__in=tasks.values("grid_id")) | auth.area.grid_filter())
 
 
 def _open_counts(tasks: QuerySet[Task], key: str, now: datetime) -> dict[int, dict[str, int]]:

@@ -18,7 +18,7 @@ from django.utils.translation import pgettext
 
 from gridmgmt import clock
 
-from .. import exports
+from .. import authority, exports
 from ..evaluation import LEVEL_LABELS, LEVELS, previous_month
 from . import mapdata
 from .dashboard import dashboard_for
@@ -28,11 +28,11 @@ MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _can_see_tasks(user) -> bool:
-    return user.has_perm("tasks_app.view_task")
+    return authority.of(user).uses_console
 
 
 def can_export_evaluation(user) -> bool:
-    return user.has_perm("tasks_app.view_evaluationscheme")
+    return authority.of(user).can_see_evaluation()
 
 
 def last_month() -> str:

@@ -8,25 +8,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from gridmgmt import clock
-from gridmgmt.models import Duty, Role
 from gridmgmt.services import locate as locate_point
 
 from .. import services
+from ..authority import Channel
 from ..errors import DomainError
-from ..models import Category, Source, Task
+from ..models import Category, Task
 from ..selectors import earlier_occurrences, officer_of
 from .common import done, form_errors, officer_login_required, wants_json
 from .forms import ReportForm
 from .idempotency import clean_key, run_once
 from .mapdata import area_map
-
-
-def _source_for(officer, at) -> str:
-    # Inspectors' finds count as third-party finds in the evaluation; everyone else patrols.
-    if officer and Duty.objects.valid_at(at).filter(officer=officer,
-                                                    role=Role.INSPECTOR).exists():
-        return Source.INSPECTOR
-    return Source.PATROL
 
 
 def _reported_message(task: Task) -> str:
@@ -50,7 +42,7 @@ def report(request: HttpRequest) -> HttpResponse:
                     work=lambda: services.task_report(
                         reporter=request.user, category=d["category"], lng=d["lng"],
                         lat=d["lat"], description=d["description"], address=d["address"],
-                        source=_source_for(officer, now), photos=d["photos"],
+                        channel=Channel.PHONE, photos=d["photos"],
                         fixed_on_spot=d["fixed_on_spot"], after_photos=d["after_photos"]))
             except DomainError as exc:
                 errors, status = [exc.message], exc.http_status

@@ -9,10 +9,10 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Value, When
 
-from gridmgmt.models import Duty, Officer, Role
+from gridmgmt.models import Role
 
+from .. import authority
 from ..models import Light, Task
-from ..selectors import VERIFIER_ROLES, officer_of, tasks_visible_to
 from ..workflow import CLOCK_RUNNING, Status
 
 # Tasks someone still has to fix (a submitted task waits for its verifier instead).
@@ -38,12 +38,10 @@ class Tabs:
         return "verify" if self.verify and not (self.grid or self.road) else "mine"
 
 
-def tabs_for(officer: Officer | None, *, at: datetime) -> Tabs:
-    if officer is None:
-        return Tabs(grid=False, road=False, verify=False)
-    roles = set(Duty.objects.valid_at(at).filter(officer=officer).values_list("role", flat=True))
-    return Tabs(grid=Role.GRID_OFFICER in roles, road=Role.ROAD_CHIEF in roles,
-                verify=bool(roles & set(VERIFIER_ROLES)))
+def tabs_for(user: AbstractBaseUser, *, at: datetime) -> Tabs:
+    auth = authority.of(user, at=at)
+    return Tabs(grid=auth.holds(Role.GRID_OFFICER), road=auth.holds(Role.ROAD_CHIEF),
+                verify=auth.is_verifier and not auth.is_superuser)
 
 
 def with_live_urgency(qs: QuerySet[Task], *, now: datetime) -> QuerySet[Task]:
@@ -61,15 +59,13 @@ def with_live_urgency(qs: QuerySet[Task], *, now: datetime) -> QuerySet[Task]:
 
 
 def task_list(*, user: AbstractBaseUser, which: str, now: datetime) -> QuerySet[Task]:
-    officer = officer_of(user)
-    qs = tasks_visible_to(user, at=now)
-    duties = Duty.objects.valid_at(now).filter(officer=officer)
+    auth = authority.of(user, at=now)
+    officer = auth.officer
+    qs = auth.tasks()
     if which == "grid":
-        qs = qs.filter(status__in=TO_FIX,
-                       grid__in=duties.filter(role=Role.GRID_OFFICER).values("grid_id"))
+        qs = qs.filter(status__in=TO_FIX, grid_id__in=sorted(auth.area.grids))
     elif which == "road":
-        qs = qs.filter(status__in=TO_FIX,
-                       road__in=duties.filter(role=Role.ROAD_CHIEF).values("road_id"))
+        qs = qs.filter(status__in=TO_FIX, road_id__in=sorted(auth.area.roads))
     elif which == "verify":
         qs = qs.filter(status=Status.SUBMITTED)
     else:
@@ -90,7 +86,7 @@ def light_counts(qs: QuerySet[Task]) -> dict[str, int]:
 
 def task_for_page(*, user: AbstractBaseUser, pk: int, now: datetime) -> Task | None:
     return (
-        tasks_visible_to(user, at=now)
+        authority.of(user, at=now).tasks()
         .select_related("category", "grid__community__parent__parent", "road", "assignee",
                         "reporter", "repeat_of")
         .filter(pk=pk)

@@ -1,0 +1,513 @@
+"""Who may see and do what: the one place that reads duties to decide a permission.
+
+An ``Authority`` is built for a user at an instant from the duties they hold then. It answers
+every question the services, the API, the phone pages, the console and the admin ask:
+
+- ``tasks()``: the tasks they may see (a queryset: out of scope is "does not exist");
+- ``area``: their grids, roads, regions and departments;
+- ``can(action, task)``: whether their role lets them take an action on a task, with the
+  refusal code and message when not; ``available(task)`` adds the workflow's state, for pages
+  that show only what can be done now;
+- ``report_sources(channel)``: which sources a report by them may carry through a channel;
+- ``evaluation_districts()``: whose monthly ranking they may read;
+- ``can_edit_reference(obj)`` / ``reference_scope(model)``: which reference data they may
+  edit or see.
+
+Authority is cheap to ask repeatedly: a user's duties are read once per user object (and again
+after any duty changes in this process) and filtered by the instant in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Model, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext as _
+
+from gridmgmt import clock
+from gridmgmt.models import (
+    CalendarDay,
+    Department,
+    Duty,
+    Grid,
+    Officer,
+    Region,
+    Road,
+    Role,
+    WorkCalendar,
+    WorkPeriod,
+)
+from gridmgmt.selectors import regions_below
+
+from .errors import DomainError
+from .models import Campaign, Category, EvaluationScheme, Source, Task
+from .workflow import CLOCK_RUNNING, OPEN_STATUSES, Status
+
+
+class Action:
+    """What can be done to a task. The services name theirs when they ask ``require``."""
+
+    START = "start"
+    SUBMIT = "submit"
+    EXTEND = "extend"  # the assignee asks for more time
+    PHOTO = "photo"
+    PLAN = "plan"  # write or edit the rectification plan (一套方案)
+    ASSIGN = "assign"  # dispatch, or reassign (改派)
+    DECIDE_EXTENSION = "decide_extension"
+    HOLD = "hold"
+    RESUME = "resume"
+    VOID = "void"
+    URGE = "urge"
+    CAMPAIGN = "campaign"
+    EDIT = "edit"  # title, description, address
+    VERIFY = "verify"
+    CORRECT = "correct"  # category or source: changes a unit's score, so the bureau's alone
+
+    ALL = (START, SUBMIT, EXTEND, PHOTO, PLAN, ASSIGN, DECIDE_EXTENSION, HOLD, RESUME, VOID,
+           URGE, CAMPAIGN, EDIT, VERIFY, CORRECT)
+
+
+# The actions each regional role may take on the tasks of its region.
+SUPERVISE = frozenset({Action.ASSIGN, Action.DECIDE_EXTENSION, Action.HOLD, Action.RESUME,
+                       Action.VOID, Action.URGE, Action.CAMPAIGN, Action.EDIT, Action.PLAN,
+                       Action.VERIFY, Action.PHOTO})
+REGION_ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    Role.DISTRICT_SUPERVISOR: SUPERVISE | {Action.CORRECT},
+    Role.STREET_LEADER: SUPERVISE,
+    # 第一责任人: chase and dispatch the problems of their community.
+    Role.COMMUNITY_HEAD: frozenset({Action.ASSIGN, Action.URGE}),
+    Role.INSPECTOR: frozenset({Action.VERIFY, Action.PHOTO}),
+    Role.BUREAU_ADMIN: frozenset({Action.CORRECT}),
+}
+# The assignee's own actions.
+ASSIGNEE_ACTIONS = frozenset({Action.START, Action.SUBMIT, Action.EXTEND, Action.PHOTO,
+                              Action.PLAN})
+# Roles whose tasks are scored in the monthly evaluation: they never correct their own inputs.
+SCORED_ROLES = frozenset({Role.GRID_OFFICER, Role.ROAD_CHIEF, Role.COMMUNITY_HEAD,
+                          Role.STREET_LEADER, Role.HANDLER})
+# The people who supervise a place: the console's workbench is theirs.
+SUPERVISOR_ROLES = frozenset({Role.DISTRICT_SUPERVISOR, Role.STREET_LEADER})
+FIELD_ROLES = frozenset({Role.GRID_OFFICER, Role.ROAD_CHIEF, Role.HANDLER})
+LEADER_ROLES = frozenset({Role.DISTRICT_SUPERVISOR, Role.STREET_LEADER, Role.BUREAU_ADMIN})
+
+
+def _state_ok(action: str, task: Task) -> bool:
+    """Whether the workflow lets the action happen in the task's present state (the services
+    still decide, with their own codes; this is for showing only what can be done now)."""
+    status = task.status
+    if action == Action.START:
+        return status == Status.ASSIGNED
+    if action == Action.SUBMIT:
+        return status == Status.IN_PROGRESS
+    if action == Action.EXTEND:
+        return (status in CLOCK_RUNNING and task.deadline is not None
+                and task.extension_requested_until is None)
+    if action == Action.ASSIGN:
+        return status in (Status.REPORTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.ON_HOLD)
+    if action == Action.DECIDE_EXTENSION:
+        return status in OPEN_STATUSES and task.extension_requested_until is not None
+    if action == Action.HOLD:
+        return status in CLOCK_RUNNING
+    if action == Action.RESUME:
+        return status == Status.ON_HOLD
+    if action == Action.VOID:
+        return status == Status.REPORTED
+    if action == Action.URGE:
+        return status in CLOCK_RUNNING and task.assignee_id is not None
+    if action == Action.VERIFY:
+        return status == Status.SUBMITTED
+    if action in (Action.PHOTO, Action.PLAN, Action.EDIT):
+        return status in OPEN_STATUSES
+    if action in (Action.CAMPAIGN, Action.CORRECT):
+        return status != Status.VOID
+    return False
+
+
+# -- sources ------------------------------------------------------------------------------------
+
+class Channel:
+    PHONE = "phone"  # /m/ and the API with an officer's token
+    API = "api"
+    DESK = "desk"  # the console's registration desk (立案)
+    OPEN311 = "open311"
+
+
+# What the registration desk takes down: finds by others, by the channel they came through.
+DESK_SOURCES = (Source.HOTLINE, Source.CITY_INSPECTION, Source.THIRD_PARTY, Source.MEDIA,
+                Source.CITIZEN)
+
+
+# -- duties -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Held:
+    """One duty as authority needs it."""
+
+    role: str
+    region_id: int | None
+    grid_id: int | None
+    road_id: int | None
+    department_id: int | None
+    valid_from: datetime
+    valid_to: datetime | None
+
+    def valid_at(self, at: datetime) -> bool:
+        return self.valid_from <= at and (self.valid_to is None or self.valid_to > at)
+
+
+_generation = 0  # bumped whenever a duty changes in this process
+
+
+def _duties_changed(**kwargs: Any) -> None:
+    global _generation
+    _generation += 1
+
+
+post_save.connect(_duties_changed, sender=Duty, dispatch_uid="authority-duties-saved")
+post_delete.connect(_duties_changed, sender=Duty, dispatch_uid="authority-duties-deleted")
+
+
+def _officer_of(user: AbstractBaseUser | None) -> Officer | None:
+    if user is None or not user.is_authenticated:
+        return None
+    try:
+        return user.officer  # type: ignore[attr-defined]
+    except Officer.DoesNotExist:
+        return None
+
+
+def _all_duties(user: AbstractBaseUser, officer: Officer) -> list[Held]:
+    cached = getattr(user, "_authority_duties", None)
+    if cached is not None and cached[0] == _generation:
+        return cached[1]
+    rows = [Held(*row) for row in Duty.objects.filter(officer=officer).values_list(
+        "role", "region_id", "grid_id", "road_id", "department_id", "valid_from", "valid_to")]
+    user._authority_duties = (_generation, rows)  # type: ignore[attr-defined]
+    return rows
+
+
+@dataclass(frozen=True)
+class Area:
+    """The places and departments a user's duties cover."""
+
+    grids: frozenset[int] = frozenset()
+    roads: frozenset[int] = frozenset()
+    departments: frozenset[int] = frozenset()
+    # Regions by the role held there: {role: {region ids}}.
+    regions: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    def regions_for(self, roles: Iterable[str]) -> frozenset[int]:
+        found: set[int] = set()
+        for role in roles:
+            found |= self.regions.get(role, frozenset())
+        return frozenset(found)
+
+    @property
+    def all_regions(self) -> frozenset[int]:
+        return self.regions_for(self.regions)
+
+    def grid_filter(self, roles: Iterable[str] | None = None) -> Q:
+        """A filter on Grid: the grids of this area (its own and those under its regions)."""
+        regions = self.all_regions if roles is None else self.regions_for(roles)
+        q = Q(pk__in=list(self.grids)) if roles is None and self.grids else Q(pk__in=[])
+        if regions:
+            q |= regions_below(sorted(regions))
+        return q
+
+
+# -- the answers --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    code: str = ""
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOWED = Decision(True)
+
+
+def _refuse(reason: str, code: str = "forbidden") -> Decision:
+    return Decision(False, code, reason)
+
+
+def _refusal(action: str) -> str:
+    return {
+        Action.START: _("Only the assignee can start this task."),
+        Action.SUBMIT: _("Only the assignee can submit this task."),
+        Action.EXTEND: _("Only the assignee can ask for more time on this task."),
+        Action.PHOTO: _("You cannot add photos to this task."),
+        Action.PLAN: _("Only the assignee or a supervisor can write the plan."),
+        Action.ASSIGN: _("Only a supervisor can assign tasks."),
+        Action.DECIDE_EXTENSION: _("Only a supervisor can decide on extensions."),
+        Action.HOLD: _("Only a supervisor can put a task on hold or resume it."),
+        Action.RESUME: _("Only a supervisor can put a task on hold or resume it."),
+        Action.VOID: _("Only a supervisor can void a report."),
+        Action.URGE: _("Only a supervisor can urge a task."),
+        Action.CAMPAIGN: _("Only a supervisor can add a task to a campaign."),
+        Action.EDIT: _("Only a supervisor can edit a task."),
+        Action.VERIFY: _("Only an inspector or a supervisor can verify."),
+        Action.CORRECT: _("Only the bureau can correct a task's category or source."),
+    }.get(action, _("You may not do this."))
+
+
+class Authority:
+    """What one user may see and do at one instant."""
+
+    def __init__(self, user: AbstractBaseUser | None, at: datetime | None = None) -> None:
+        self.user = user
+        self.at = at or clock.now()
+        self.is_superuser = bool(user is not None and user.is_authenticated
+                                 and getattr(user, "is_superuser", False)
+                                 and user.is_active)
+        self.officer = _officer_of(user)
+        held = [] if self.officer is None or user is None else [
+            d for d in _all_duties(user, self.officer) if d.valid_at(self.at)]
+        self.duties: tuple[Held, ...] = tuple(held)
+        self.roles: frozenset[str] = frozenset(d.role for d in held)
+        regions: dict[str, set[int]] = {}
+        for d in held:
+            if d.region_id is not None:
+                regions.setdefault(d.role, set()).add(d.region_id)
+        self.area = Area(
+            grids=frozenset(d.grid_id for d in held if d.grid_id is not None),
+            roads=frozenset(d.road_id for d in held if d.road_id is not None),
+            departments=frozenset(d.department_id for d in held if d.department_id is not None),
+            regions={role: frozenset(ids) for role, ids in regions.items()},
+        )
+
+    # -- who they are ---------------------------------------------------------------------------
+
+    def holds(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_supervisor(self) -> bool:
+        """District supervisors and street leaders: the console's workbench is theirs."""
+        return self.is_superuser or self.holds(*SUPERVISOR_ROLES)
+
+    @property
+    def is_bureau_admin(self) -> bool:
+        return self.is_superuser or self.holds(Role.BUREAU_ADMIN)
+
+    @property
+    def is_verifier(self) -> bool:
+        return self.is_superuser or any(Action.VERIFY in REGION_ROLE_ACTIONS.get(r, ())
+                                        for r in self.roles)
+
+    @property
+    def uses_console(self) -> bool:
+        """Whether the console has anything for them (the rest work from the phone)."""
+        return self.is_superuser or self.holds(*SUPERVISOR_ROLES, Role.BUREAU_ADMIN)
+
+    # -- what they see --------------------------------------------------------------------------
+
+    def task_filter(self) -> Q | None:
+        """None means every task (superusers); never an empty Q() for anyone else."""
+        if self.is_superuser:
+            return None
+        if self.officer is None or self.user is None:
+            return Q(pk__in=[])
+        area = self.area
+        q = Q(assignee=self.officer) | Q(reporter=self.user)
+        if area.grids:
+            q |= Q(grid_id__in=sorted(area.grids))
+        if area.roads:
+            q |= Q(road_id__in=sorted(area.roads))
+        if area.departments:
+            q |= Q(department_id__in=sorted(area.departments))
+        regions = area.all_regions
+        if regions:
+            q |= Q(grid__in=Grid.objects.filter(regions_below(sorted(regions))).values("pk"))
+        return q
+
+    def tasks(self) -> QuerySet[Task]:
+        q = self.task_filter()
+        return Task.objects.all() if q is None else Task.objects.filter(q)
+
+    def grids(self) -> QuerySet[Grid]:
+        """The grids of their area: theirs, and those under their regions."""
+        if self.is_superuser:
+            return Grid.objects.all()
+        return Grid.objects.filter(self.area.grid_filter())
+
+    # -- what they may do -----------------------------------------------------------------------
+
+    def _task_regions(self, task: Task) -> set[int]:
+        community = task.grid.community
+        street = community.parent
+        found = {community.pk}
+        if street is not None:
+            found.add(street.pk)
+            if street.parent_id is not None:
+                found.add(street.parent_id)
+        return found
+
+    def _regional(self, action: str, task: Task) -> bool:
+        roles = [r for r, actions in REGION_ROLE_ACTIONS.items() if action in actions]
+        regions = self.area.regions_for(roles)
+        return bool(regions) and bool(regions & self._task_regions(task))
+
+    def _is_assignee(self, task: Task) -> bool:
+        return self.officer is not None and task.assignee_id == self.officer.pk
+
+    def scores_for(self, task: Task) -> bool:
+        """Whether a unit they answer for is scored on this task (so they may not correct it)."""
+        area = self.area
+        if task.grid_id in area.grids or (task.road_id and task.road_id in area.roads):
+            return True
+        if task.department_id and task.department_id in area.departments:
+            return True
+        scored = area.regions_for(SCORED_ROLES)
+        return bool(scored & self._task_regions(task))
+
+    def can(self, action: str, task: Task) -> Decision:
+        """Whether their duties let them take ``action`` on ``task`` (not whether the task's
+        state allows it: see ``available``)."""
+        if action not in Action.ALL:
+            return _refuse(_("You may not do this."))
+        if action == Action.VERIFY and self.user is not None:
+            from .selectors import submitter_of
+
+            if task.status == Status.SUBMITTED and submitter_of(task) == self.user.pk:
+                return _refuse(_("Nobody verifies a fix they submitted themselves."))
+        if action == Action.CORRECT and not self.is_superuser and self.scores_for(task):
+            return _refuse(_("A unit cannot correct the category or source it is scored on."))
+        if self.is_superuser:
+            return ALLOWED
+        if action in ASSIGNEE_ACTIONS and self._is_assignee(task):
+            return ALLOWED
+        if action == Action.PHOTO and self.user is not None \
+                and task.reporter_id == self.user.pk:
+            return ALLOWED
+        if self._regional(action, task):
+            return ALLOWED
+        return _refuse(_refusal(action))
+
+    def require(self, action: str, task: Task) -> None:
+        """Raise the domain error of a refusal (the services' entry point)."""
+        decision = self.can(action, task)
+        if not decision:
+            raise DomainError(decision.code, decision.reason)
+
+    def available(self, task: Task) -> list[str]:
+        """The actions they may take on the task now, in ``Action.ALL`` order."""
+        return [a for a in Action.ALL if _state_ok(a, task) and self.can(a, task)]
+
+    # -- reporting ------------------------------------------------------------------------------
+
+    def report_sources(self, channel: str) -> tuple[str, ...]:
+        """The sources a report by them may carry through ``channel``, the default first.
+
+        An inspector's find is an inspector's find; an officer's is a patrol find (主动发现);
+        the registration desk takes down others' finds by the channel they came through."""
+        if channel == Channel.OPEN311:
+            return (Source.CITIZEN,)
+        if channel == Channel.DESK:
+            return DESK_SOURCES if self.is_supervisor or self.is_bureau_admin else ()
+        own: tuple[str, ...] = ()
+        if self.holds(Role.INSPECTOR):
+            own = (Source.INSPECTOR,)
+        elif self.officer is not None or self.is_superuser:
+            own = (Source.PATROL,)
+        if channel == Channel.API and (self.is_supervisor or self.is_bureau_admin):
+            own = own + tuple(s for s in DESK_SOURCES if s not in own)
+        return own
+
+    def report_source(self, channel: str, asked: str | None = None) -> str:
+        """The source of their report: the one asked for if they may claim it, else refused."""
+        allowed = self.report_sources(channel)
+        if not allowed:
+            raise DomainError("forbidden", _("You cannot register problems here."))
+        if asked in (None, ""):
+            return allowed[0]
+        if asked not in allowed:
+            raise DomainError("forbidden", _("A report through this channel cannot claim the "
+                                             "source “%(source)s”.") % {"source": asked})
+        return str(asked)
+
+    # -- evaluation -----------------------------------------------------------------------------
+
+    def evaluation_districts(self) -> list[int] | None:
+        """The districts whose monthly ranking they may read (rankings are open within a
+        district: a street leader sees every street of it). None means all (superusers)."""
+        if self.is_superuser:
+            return None
+        found: set[int] = set()
+        for d in self.duties:
+            if d.role in (Role.DISTRICT_SUPERVISOR, Role.BUREAU_ADMIN) and d.region_id:
+                found.add(d.region_id)
+        streets = self.area.regions_for([Role.STREET_LEADER])
+        if streets:
+            found |= set(Region.objects.filter(pk__in=streets, parent__isnull=False)
+                         .values_list("parent_id", flat=True))
+        return sorted(found)
+
+    def can_see_evaluation(self, district_id: int | None = None) -> bool:
+        districts = self.evaluation_districts()
+        if districts is None:
+            return True
+        return bool(districts) if district_id is None else district_id in districts
+
+    # -- reference data -------------------------------------------------------------------------
+
+    def can_view_reference(self) -> bool:
+        return self.is_superuser or self.holds(*SUPERVISOR_ROLES, Role.BUREAU_ADMIN)
+
+    def can_edit_reference(self, model: type[Model], obj: Model | None = None) -> bool:
+        """Bureau administrators edit reference data, but never a duty or scheme that decides
+        their own scope or score (nor their own officer record, which carries their duties)."""
+        if model not in REFERENCE_MODELS:
+            return False
+        if self.is_superuser:
+            return True
+        if not self.is_bureau_admin:
+            return False
+        if obj is not None and self.officer is not None:
+            if isinstance(obj, Duty) and obj.officer_id == self.officer.pk:
+                return False
+            if isinstance(obj, Officer) and obj.pk == self.officer.pk:
+                return False
+        return not (model is EvaluationScheme and self.holds(*SCORED_ROLES))
+
+    def reference_scope(self, model: type[Model]) -> Q | None:
+        """The rows of a reference model they may see (None: all of them). Places, people and
+        duties are scoped to their area; categories, calendars, departments and schemes are the
+        whole bureau's, read-only for everyone but its administrators."""
+        if self.is_superuser or self.is_bureau_admin:
+            return None
+        if not self.can_view_reference():
+            return Q(pk__in=[])
+        grids = Grid.objects.filter(self.area.grid_filter()).values("pk")
+        if model is Grid:
+            return Q(pk__in=grids)
+        if model is Region:
+            regions = sorted(self.area.all_regions)
+            return (Q(pk__in=regions) | Q(parent_id__in=regions)
+                    | Q(parent__parent_id__in=regions))
+        if model is Duty:
+            return (Q(grid__in=grids) | Q(region__in=Region.objects.filter(
+                self.reference_scope(Region) or Q()).values("pk")))
+        if model is Officer:
+            return Q(pk__in=Duty.objects.filter(self.reference_scope(Duty) or Q())
+                     .values("officer_id"))
+        return None
+
+
+REFERENCE_MODELS: frozenset[type[Model]] = frozenset({
+    Region, Grid, Road, Department, Officer, Duty, Category, WorkCalendar, WorkPeriod,
+    CalendarDay, EvaluationScheme, Campaign,
+})
+
+
+def of(user: AbstractBaseUser | None, *, at: datetime | None = None) -> Authority:
+    """The authority of ``user`` at ``at`` (now by default)."""
+    return Authority(user, at)
