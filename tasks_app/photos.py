@@ -3,10 +3,12 @@ generated name with the extension of its real format."""
 
 from __future__ import annotations
 
+import io
+
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import DomainError
 
@@ -43,3 +45,24 @@ def validate_photo(upload: UploadedFile) -> UploadedFile:
     upload.seek(0)
     upload.name = f"photo.{FORMATS[fmt]}"
     return upload
+
+
+def public_copy(photo) -> bytes:
+    """The photo as it may leave the bureau (published, e-mailed): the same pixels, upright, in
+    the same format, with no metadata. The stored file keeps its EXIF (time, GPS, camera) as
+    evidence; a public copy must not tell where a citizen stood or which phone they carry.
+
+    A fresh image receives the pixels, so nothing of the original's EXIF, XMP, ICC profile or
+    text chunks can ride along, whatever the format's writer would carry over by default."""
+    with photo.image.open("rb") as f, Image.open(f) as img:
+        fmt = img.format if img.format in FORMATS else "JPEG"
+        upright = ImageOps.exif_transpose(img)  # the EXIF orientation tag goes with the rest
+        if fmt == "JPEG" and upright.mode not in ("RGB", "L"):
+            upright = upright.convert("RGB")
+        elif upright.mode not in ("RGB", "RGBA", "L", "LA"):
+            upright = upright.convert("RGBA")
+        clean = Image.new(upright.mode, upright.size)
+        clean.paste(upright)
+    out = io.BytesIO()
+    clean.save(out, fmt, **({"quality": 90} if fmt in ("JPEG", "WEBP") else {}))
+    return out.getvalue()
