@@ -42,7 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files, no CDN
     "django_celery_beat",
-    "axes",
+    "tasks_app.axes_app.LoginLockoutConfig",  # django-axes, named for the console
     "gridmgmt",
     "tasks_app",
     "seeds",

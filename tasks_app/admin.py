@@ -215,7 +215,8 @@ class TaskAdmin(admin.ModelAdmin):
     list_display = ["code", "title", "category", "status", badges.light_badge,
                     badges.level_badge, badges.time_left, badges.repeat_mark, badges.grid_name,
                     "assignee", "reported_at"]
-    list_filter = [console_filters.ProgressFilter, "status", "light", "escalation_level",
+    list_filter = [console_filters.ProgressFilter, "status", "light",
+                   console_filters.EscalationLevelFilter,
                    "supervised", RepeatFilter, StreetFilter, console_filters.CommunityFilter,
                    console_filters.GridFilter, "road", "department", "category", "source",
                    "campaign", "fixed_on_spot"]

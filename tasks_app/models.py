@@ -99,7 +99,7 @@ class Campaign(models.Model):
                                         verbose_name=_("categories"))
     starts_on = models.DateField(_("starts on"))
     deadline = models.DateField(_("deadline"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("campaign")
@@ -259,7 +259,8 @@ class TaskEvent(models.Model):
         UPDATED = "updated", _("Updated")
         URGED = "urged", _("Urged by a supervisor")
 
-    task = models.ForeignKey(Task, models.CASCADE, related_name="events")
+    task = models.ForeignKey(Task, models.CASCADE, related_name="events",
+                             verbose_name=_("task"))
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
                               related_name="+", verbose_name=_("actor"))
@@ -300,7 +301,8 @@ class Photo(models.Model):
         AFTER = "after", _("After")
         EVIDENCE = "evidence", _("Evidence")
 
-    task = models.ForeignKey(Task, models.CASCADE, related_name="photos")
+    task = models.ForeignKey(Task, models.CASCADE, related_name="photos",
+                             verbose_name=_("task"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     image = models.ImageField(_("image"), upload_to=_photo_path, width_field="width",
                               height_field="height")
@@ -308,8 +310,9 @@ class Photo(models.Model):
     height = models.PositiveIntegerField(_("height"), default=0)
     size = models.PositiveIntegerField(_("bytes"), default=0)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
-                                    blank=True, related_name="+")
-    created_at = models.DateTimeField(default=clock.now)
+                                    blank=True, related_name="+",
+                                    verbose_name=_("uploaded by"))
+    created_at = models.DateTimeField(_("uploaded at"), default=clock.now)
 
     class Meta:
         verbose_name = _("photo")
@@ -329,7 +332,8 @@ class Escalation(models.Model):
         REPEAT = "repeat", _("Repeated problem")
         MANUAL = "manual", _("Urged by a supervisor")
 
-    task = models.ForeignKey(Task, models.CASCADE, related_name="escalations")
+    task = models.ForeignKey(Task, models.CASCADE, related_name="escalations",
+                             verbose_name=_("task"))
     level = models.SmallIntegerField(_("level"))
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
     crossed_at = models.DateTimeField(_("crossed at"))
@@ -367,20 +371,20 @@ class Notification(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     task = models.ForeignKey(Task, models.CASCADE, null=True, blank=True,
-                             related_name="notifications")
+                             related_name="notifications", verbose_name=_("task"))
     level = models.SmallIntegerField(_("level"), default=0)
     # For digests and reports, which day or month the row is for (the dedup key instead of task).
     period = models.CharField(_("period"), max_length=16, blank=True)
     recipient = models.ForeignKey(Officer, models.CASCADE, related_name="notifications",
                                   verbose_name=_("recipient"))
     email = models.EmailField(_("e-mail"), blank=True)
-    context = models.JSONField(default=dict, blank=True)
+    context = models.JSONField(_("context"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))
 
@@ -407,13 +411,17 @@ class Submission(models.Model):
     """An idempotency key: a client (an offline phone, an API caller) that sends the same
     submission again gets the first result instead of a second task or a second action."""
 
-    key = models.CharField(max_length=64)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
-    task = models.ForeignKey(Task, models.CASCADE, null=True, blank=True, related_name="+")
-    action = models.CharField(max_length=32)
-    created_at = models.DateTimeField(auto_now_add=True)
+    key = models.CharField(_("key"), max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+",
+                             verbose_name=_("user"))
+    task = models.ForeignKey(Task, models.CASCADE, null=True, blank=True, related_name="+",
+                             verbose_name=_("task"))
+    action = models.CharField(_("action"), max_length=32)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("submission (repeat guard)")
+        verbose_name_plural = _("submissions (repeat guard)")
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="one_submission_per_key"),
         ]
@@ -436,7 +444,7 @@ class Open311Client(models.Model):
     source = models.CharField(_("files tasks as"), max_length=20, choices=Source.choices,
                               default=Source.CITIZEN)
     key_prefix = models.CharField(_("key starts with"), max_length=8, editable=False)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -463,10 +471,11 @@ class Open311Request(models.Model):
     """A task filed through Open311: which client filed it, the token it was given, and the
     citizen's contact details (never published)."""
 
-    task = models.OneToOneField(Task, models.CASCADE, related_name="open311_request")
+    task = models.OneToOneField(Task, models.CASCADE, related_name="open311_request",
+                                verbose_name=_("task"))
     client = models.ForeignKey(Open311Client, models.PROTECT, related_name="requests",
                                verbose_name=_("client"))
-    token = models.CharField(max_length=32, unique=True)
+    token = models.CharField(_("token"), max_length=32, unique=True)
     email = models.EmailField(_("e-mail"), blank=True)
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
@@ -547,7 +556,7 @@ class EvaluationScheme(models.Model):
                                     decimal_places=2, default=-2)
     w_points = models.DecimalField(_("weight: per deduction point"), max_digits=6,
                                    decimal_places=2, default=-0.5)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("evaluation scheme")

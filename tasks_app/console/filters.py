@@ -94,3 +94,25 @@ class GridFilter(admin.SimpleListFilter):
         if self.value():
             return queryset.filter(grid_id=self.value())
         return queryset
+
+class EscalationLevelFilter(admin.SimpleListFilter):
+    """The escalation ladder's levels in words (the field stores -1 for "not escalated")."""
+
+    title = _("escalation level")
+    parameter_name = "escalation_level__exact"  # the field filter's name: old links keep working
+
+    def lookups(self, request, model_admin):
+        return [
+            ("-1", pgettext_lazy("escalation level", "None")),
+            ("0", _("Yellow warning")),
+            ("1", _("Level 1")),
+            ("2", _("Level 2")),
+            ("3", _("Level 3 (supervised)")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value in {"-1", "0", "1", "2", "3"}:
+            return queryset.filter(escalation_level=int(value))
+        return queryset
+
