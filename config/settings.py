@@ -185,6 +185,10 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Grid lookup.
 ROAD_TOLERANCE_M = env.float("ROAD_TOLERANCE_M", default=30.0)
 
+# Open311: the sources whose tasks GET /open311/v2/requests publishes (citizens', the hotline's
+# and the media's by default); patrol and inspection finds stay inside the bureau.
+OPEN311_PUBLIC_SOURCES = env.list("OPEN311_PUBLIC_SOURCES", default=["citizen", "hotline", "media"])
+
 # The console map's background tiles, e.g. "https://tiles.example.org/{z}/{x}/{y}.png" (a tile
 # server the bureau may use). Empty: no tiles; the map draws the grids and roads on a plain ground.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")

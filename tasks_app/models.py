@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +58,8 @@ class Category(models.Model):
     level3_limits = models.DecimalField(_("level 3 after deadline (× limit)"), max_digits=4,
                                         decimal_places=1, default=3)
     is_active = models.BooleanField(_("active"), default=True)
+    # When the category or one of its questions last changed: Open311's discovery changeset.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("category")
@@ -528,6 +532,12 @@ class ServiceAttribute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category.code}/{self.code}"
+
+
+@receiver([post_save, post_delete], sender=ServiceAttribute)
+def _service_definition_changed(sender, instance: ServiceAttribute, **kwargs) -> None:
+    # A question added, edited or removed changes the category's service definition.
+    Category.objects.filter(pk=instance.category_id).update(updated_at=timezone.now())
 
 
 class EvaluationScheme(models.Model):

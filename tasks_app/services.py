@@ -5,6 +5,7 @@ Views, serializers, admin actions, commands and jobs call these and nothing else
 from __future__ import annotations
 
 import functools
+import secrets
 from collections.abc import Sequence
 from contextvars import ContextVar
 from datetime import datetime, timedelta
@@ -28,6 +29,8 @@ from .models import (
     Category,
     Escalation,
     Notification,
+    Open311Client,
+    Open311Request,
     Photo,
     Source,
     Task,
@@ -109,6 +112,10 @@ def _photo_files_undone_on_error(service):
 
     @functools.wraps(service)
     def wrapper(*args, **kwargs):
+        if _written_files.get() is not None:
+            # Inside another such service (open311_request_file files a task_report): the
+            # outermost call deletes the files, also when what follows the inner call fails.
+            return service(*args, **kwargs)
         written: list = []
         token = _written_files.set(written)
         try:
@@ -599,3 +606,36 @@ def task_join_campaign(*, task: Task, actor: AbstractBaseUser, campaign: Campaig
              "conflict")
     _require_campaign_covers(campaign, category_id=task.category_id, grid=task.grid)
     return task_update_details(task=task, actor=actor, changes={"campaign": campaign})
+
+
+# -- Open311 ------------------------------------------------------------------------------------
+
+@_photo_files_undone_on_error
+@transaction.atomic
+def open311_request_file(
+    *,
+    client: Open311Client,
+    category: Category,
+    lng: Any,
+    lat: Any,
+    description: str = "",
+    address: str = "",
+    photos: Sequence[UploadedFile] | None = None,
+    contact: dict[str, str] | None = None,
+    attributes: dict[str, Any] | None = None,
+) -> Open311Request:
+    """File a request another system posted through Open311: a report like any other, with the
+    source the client's key stands for (citizen unless the bureau set another), and the record of
+    who filed it with the citizen's contact details, which are never published."""
+    _require(client.is_active, _("This Open311 client is switched off."))
+    contact = contact or {}
+    unknown = set(contact) - {"email", "first_name", "last_name", "phone", "device_id",
+                              "account_id", "media_url"}
+    _require(not unknown, _("Unknown contact fields."), "invalid_input")
+    task = task_report(reporter=None, category=category, lng=lng, lat=lat,
+                       description=description, address=address,
+                       source=client.source or Source.CITIZEN, photos=photos)
+    # The token is issued for clients that follow one; the id is known at once.
+    return Open311Request.objects.create(task=task, client=client,
+                                         token=secrets.token_urlsafe(12),
+                                         attributes=attributes or {}, **contact)

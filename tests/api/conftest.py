@@ -132,3 +132,7 @@ def task_in(world, report, manual_category) -> Callable:
 
 def _superuser():
     return f.UserFactory(username="root", is_superuser=True, is_staff=True)
+
+
+# The Open311 tests' fixtures (the spec's example city, public tasks), kept with their helpers.
+from .open311_helpers import city, public_task  # noqa: E402, F401

@@ -3,20 +3,29 @@ service_code), a task is a service request (its code the service_request_id)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.conf import settings
+from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from ...models import Category, ServiceAttribute, Task, TaskEvent
+from ...models import Category, Open311Request, Photo, ServiceAttribute, Task, TaskEvent
 from ...workflow import OPEN_STATUSES, Status
 
 
 def w3c(value: datetime | None) -> str | None:
     """W3C date-time with the offset, in the bureau's time zone."""
     return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+def changeset() -> str:
+    """When the service definitions last changed (a category or one of its questions): the
+    discovery document's changeset, so a client knows to read the services again."""
+    latest = Category.objects.aggregate(at=Max("updated_at"))["at"]
+    return latest.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if latest else ""
 
 
 # -- services -------------------------------------------------------------------------------------
@@ -63,11 +72,31 @@ def definition(category: Category) -> dict[str, Any]:
 # -- service requests ---------------------------------------------------------------------------
 
 def requests() -> QuerySet[Task]:
-    """Every task is a request; void reports show as closed with the reason they were refused."""
-    reason = TaskEvent.objects.filter(task=OuterRef("pk"), kind=TaskEvent.Kind.VOIDED).order_by(
-        "-created_at").values("note")[:1]
-    return Task.objects.select_related("category", "department").annotate(
-        void_reason=Subquery(reason)).exclude(code=None)
+    """The tasks the bureau publishes: those of the sources in ``OPEN311_PUBLIC_SOURCES``
+    (citizens', the hotline's and the media's by default). Patrol and inspection finds stay
+    inside; so do every note written on a task (void reasons, plans, supervisors' notes) and
+    every officer's name and contact, which no field below reads."""
+    voided = TaskEvent.objects.filter(task=OuterRef("pk"), kind=TaskEvent.Kind.VOIDED).order_by(
+        "-created_at").values("created_at")[:1]
+    filed = Open311Request.objects.filter(task=OuterRef("pk"))
+    # The photo the citizen sent with the request (no officer uploaded it): the one photo of a
+    # task that may be shown to the public, without its EXIF (views.MediaView).
+    # An officer's photo names its uploader; one whose account was since deleted names nobody,
+    # but was added after the request was filed.
+    sent = Photo.objects.filter(
+        task=OuterRef("pk"), kind=Photo.Kind.BEFORE, uploaded_by=None,
+        created_at__lte=OuterRef("open311_request__created_at")).order_by("created_at", "pk")
+    return Task.objects.select_related("category", "department").filter(
+        source__in=list(settings.OPEN311_PUBLIC_SOURCES)).exclude(code=None).annotate(
+        voided_at=Subquery(voided), media_url=Subquery(filed.values("media_url")[:1]),
+        sent_photo=Subquery(sent.values("image")[:1]),
+        sent_photo_id=Subquery(sent.values("pk")[:1]))
+
+
+def media_photo(task: Task) -> Photo | None:
+    """The photo the citizen sent with a published request, if any."""
+    sent = getattr(task, "sent_photo_id", None)
+    return Photo.objects.filter(pk=sent, task=task).first() if sent else None
 
 
 def open_or_closed(task: Task) -> str:
@@ -75,9 +104,8 @@ def open_or_closed(task: Task) -> str:
 
 
 def status_notes(task: Task) -> str:
+    # Never the reason a report was voided: that is a supervisor's internal note.
     label = Status(task.status).label
-    if task.status == Status.VOID and getattr(task, "void_reason", ""):
-        return _("%(status)s: %(reason)s") % {"status": label, "reason": task.void_reason}
     if task.status == Status.CLOSED and task.closed_at:
         return _("%(status)s on %(when)s.") % {
             "status": label, "when": formats.date_format(timezone.localtime(task.closed_at),
@@ -92,8 +120,29 @@ def service_notice(task: Task) -> str | None:
     return None
 
 
-def request(task: Task) -> dict[str, Any]:
-    """Empty values are null in JSON and empty elements in XML, as in the spec's examples."""
+def updated(task: Task) -> datetime:
+    """When the request last changed as the public sees it: a closed one when it was closed
+    (or voided), not when someone last touched the row."""
+    if task.status == Status.CLOSED and task.closed_at:
+        return task.closed_at
+    if task.status == Status.VOID and getattr(task, "voided_at", None):
+        return task.voided_at
+    return task.updated_at
+
+
+def media_url(task: Task, base_url: str) -> str | None:
+    """The media URL the client posted, else our copy of the photo the citizen sent."""
+    if getattr(task, "media_url", None):
+        return task.media_url
+    if getattr(task, "sent_photo", None):
+        ext = PurePosixPath(task.sent_photo).suffix.lstrip(".") or "jpg"
+        return f"{base_url.rstrip('/')}/media/{task.code}.{ext}"
+    return None
+
+
+def request(task: Task, base_url: str) -> dict[str, Any]:
+    """Empty values are null in JSON and empty elements in XML, as in the spec's examples.
+    ``base_url`` is this API's absolute root, for the URL of a photo we serve."""
     return {
         "service_request_id": task.code,
         "status": open_or_closed(task),
@@ -104,13 +153,12 @@ def request(task: Task) -> dict[str, Any]:
         "agency_responsible": task.department.name if task.department_id else None,
         "service_notice": service_notice(task),
         "requested_datetime": w3c(task.reported_at),
-        "updated_datetime": w3c(task.updated_at),
+        "updated_datetime": w3c(updated(task)),
         "expected_datetime": w3c(task.deadline),
         "address": task.address or None,
         "address_id": None,
         "zipcode": None,
         "lat": task.lat,
         "long": task.lng,
-        # Photos are served only to officers who may see the task: no public media URL.
-        "media_url": None,
+        "media_url": media_url(task, base_url),
     }

@@ -1,4 +1,4 @@
-"""/open311/v2/: every resource answers as .json or .xml."""
+"""/open311/v2/: every resource answers as .json or .xml (a photo as itself)."""
 
 from __future__ import annotations
 
@@ -18,4 +18,9 @@ urlpatterns = [
     re_path(r"^requests/(?P<request_id>[^/]+?)" + FMT, views.RequestView.as_view(),
             name="request"),
     re_path(r"^tokens/(?P<token>[^/]+?)" + FMT, views.TokenView.as_view(), name="token"),
+    # A request's media_url when the citizen sent a photo (a copy without EXIF).
+    re_path(r"^media/(?P<request_id>[^/]+?)\.(?P<ext>jpg|png|webp)$", views.MediaView.as_view(),
+            name="media"),
+    # Last: any other path or format gets the spec's error document, not Django's HTML 404.
+    re_path(r"^(?P<path>.*)$", views.not_found, name="not-found"),
 ]

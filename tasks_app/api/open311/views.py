@@ -1,21 +1,21 @@
 """Open311 GeoReport v2 under /open311/v2/: discovery, services, requests and tokens, as JSON or
 XML by the path's suffix. Reading is public; posting needs an API key issued in the admin, and
-files the task through ``services.task_report`` like any other report."""
+files the task through ``services.open311_request_file`` (a ``task_report``) like any other
+report."""
 
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -23,19 +23,25 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from gridmgmt.geocode import place_named
+
 from ... import services as task_services
 from ...errors import DomainError
-from ...models import Category, Open311Client, Open311Request, Source
+from ...inputs import raw_text
+from ...models import Category, Open311Client, Open311Request
+from ...photos import public_copy
 from ..throttles import Open311Throttle
 from . import records
 from .formats import errors, respond
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
-CHANGESET = "2026-11-21T00:00:00Z"  # when this endpoint's discovery document last changed
 WINDOW = timedelta(days=90)  # the spec's default and largest date range
 LIMIT = 1000  # the spec's default number of requests; also the largest page
 MAX_DESCRIPTION = 4000
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]{1,32})\](\[\])?$")
+CONTACT_LIMITS = {"email": 254, "first_name": 100, "last_name": 100, "phone": 32,
+                  "device_id": 100, "account_id": 100, "media_url": 500}
+MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
 class Open311Error(Exception):
@@ -64,7 +70,8 @@ class Open311View(APIView):
         if isinstance(exc, Open311Error):
             return errors(fmt, exc.status, exc.description)
         if isinstance(exc, DomainError):
-            status = exc.http_status if exc.http_status in (403, 404, 413) else 400
+            # The spec knows 400, 403 and 404: a photo too large is a bad request like the rest.
+            status = exc.http_status if exc.http_status in (403, 404) else 400
             return errors(fmt, status, exc.message)
         if isinstance(exc, Http404):
             return errors(fmt, 404, _("Not found."))
@@ -74,6 +81,13 @@ class Open311View(APIView):
                 response["Retry-After"] = str(int(exc.wait))
             return response
         return super().handle_exception(exc)
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)  # throttles first: parsing costs more
+        _refuse_nul(kwargs.items(), request.query_params.lists())
+        if request.method == "POST":
+            _refuse_nul(request.data.lists() if hasattr(request.data, "lists")
+                        else request.data.items())
 
     def check_jurisdiction(self, request) -> None:
         wanted = request.query_params.get("jurisdiction_id")
@@ -88,15 +102,16 @@ class DiscoveryView(Open311View):
     def get(self, request, fmt: str):
         contact = getattr(settings, "OPEN311_CONTACT", "") or _(
             "Contact the city-management bureau's command centre.")
+        changeset = records.changeset()
         return respond(fmt, "discovery", {
-            "changeset": CHANGESET,
+            "changeset": changeset,
             "contact": str(contact),
             "key_service": _("API keys for posting requests are issued by the bureau's "
                              "administrators."),
             "endpoints": [{
                 "specification": SPEC,
                 "url": request.build_absolute_uri("/open311/v2"),
-                "changeset": CHANGESET,
+                "changeset": changeset,
                 "type": "production",
                 "formats": ["text/xml", "application/json"],
             }],
@@ -143,33 +158,31 @@ class RequestListView(Open311View):
                                                                "page_size")
         size = min(size, LIMIT)
         rows = qs.order_by("-reported_at", "-pk")[(page - 1) * size: page * size]
-        return respond(fmt, "service_requests", [records.request(t) for t in rows])
+        base = _base_url(request)
+        return respond(fmt, "service_requests", [records.request(t, base) for t in rows])
 
     def post(self, request, fmt: str):
         self.check_jurisdiction(request)
         client = _client(request.data.get("api_key"))
-        category, location = _service(request.data), _point(request.data)
+        category = _service(request.data)
+        address = (request.data.get("address_string") or "").strip()[:255]
+        lng, lat = _point(request.data, address)
         attributes, lines = _attributes(category, request.data)
         contact = _contact(request.data)
         description = (request.data.get("description") or "").strip()
         if len(description) > MAX_DESCRIPTION:
             raise Open311Error(400, _("description is longer than %(n)d characters.")
                                % {"n": MAX_DESCRIPTION})
-        media = request.FILES.getlist("media")[:1]
-        with transaction.atomic():
-            task = task_services.task_report(
-                reporter=None, category=category, lng=location[0], lat=location[1],
-                description="\n".join([description, *lines]).strip(),
-                address=(request.data.get("address_string") or "")[:255],
-                source=client.source or Source.CITIZEN, photos=media)
-            filed = Open311Request.objects.create(
-                task=task, client=client, token=secrets.token_urlsafe(12),
-                attributes=attributes, **contact)
-        # Both the id and a token: the request exists at once ("realtime"), and clients written
-        # for "batch" servers can still follow the token to it.
+        filed = task_services.open311_request_file(
+            client=client, category=category, lng=lng, lat=lat,
+            description="\n".join([description, *lines]).strip(), address=address,
+            photos=request.FILES.getlist("media")[:1], contact=contact, attributes=attributes)
+        task = filed.task
+        # The id and no token: the spec gives a token only while the id is not yet known, and
+        # here the task exists at once. (Tokens are still issued, and tokens/ still follows
+        # them, for clients that were given one.)
         return respond(fmt, "service_requests", [{
             "service_request_id": task.code,
-            "token": filed.token,
             "service_notice": records.service_notice(task),
             "account_id": filed.account_id or None,
         }], status=201)
@@ -181,7 +194,23 @@ class RequestView(Open311View):
         task = records.requests().filter(code=request_id).first()
         if task is None:
             raise Open311Error(404, _("service_request_id %(id)s not found.") % {"id": request_id})
-        return respond(fmt, "service_requests", [records.request(task)])
+        return respond(fmt, "service_requests", [records.request(task, _base_url(request))])
+
+
+class MediaView(Open311View):
+    """The photo a citizen sent with a published request, as the request's media_url: a copy
+    without EXIF (no GPS position, no camera); the stored original keeps it as evidence."""
+
+    def get(self, request, request_id: str, ext: str):
+        task = records.requests().filter(code=request_id).first()
+        photo = records.media_photo(task) if task else None
+        if photo is None or not photo.image.name.endswith(f".{ext}"):
+            raise Open311Error(404, _("No media for service_request_id %(id)s.")
+                               % {"id": request_id})
+        response = HttpResponse(public_copy(photo), content_type=MEDIA_TYPES[ext])
+        response["Cache-Control"] = "public, max-age=3600"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
 
 
 class TokenView(Open311View):
@@ -194,7 +223,36 @@ class TokenView(Open311View):
             {"service_request_id": filed.task.code, "token": filed.token}])
 
 
+@csrf_exempt
+def not_found(request, path: str) -> HttpResponse:
+    """Anything else under /open311/v2/: the spec's error document, in XML when the path asks
+    for XML, else JSON (the format of an unknown suffix is unknown too)."""
+    fmt = "xml" if path.endswith(".xml") else "json"
+    stem, dot, suffix = path.rpartition(".")
+    if dot and suffix not in ("json", "xml") and "/" not in suffix:
+        return errors(fmt, 404, _("Format %(format)s is not offered: use .json or .xml.")
+                      % {"format": suffix[:20]})
+    return errors(fmt, 404, _("Not found."))
+
+
 # -- parameters ----------------------------------------------------------------------------------
+
+def _base_url(request) -> str:
+    return request.build_absolute_uri("/open311/v2")
+
+
+def _refuse_nul(*groups) -> None:
+    """Every parameter, its name too, by the project's rule for raw text (tasks_app/inputs.py):
+    no NUL, which PostgreSQL cannot store or compare (a 500 before) and no person types."""
+    for pairs in groups:
+        for name, value in pairs:
+            try:
+                for text in [name, *(value if isinstance(value, list) else [value])]:
+                    raw_text(text)
+            except ValidationError as exc:
+                raise Open311Error(400, _("%(name)s contains a NUL character.")
+                                   % {"name": str(name).replace("\x00", "")[:40]}) from exc
+
 
 def _csv(raw: str | None) -> list[str]:
     return [p.strip() for p in (raw or "").split(",") if p.strip()]
@@ -257,19 +315,26 @@ def _service(data) -> Category:
     return category
 
 
-def _point(data) -> tuple[str, str]:
+def _point(data, address: str) -> tuple[str | float, str | float]:
+    """lat and long, or else the place the address_string names (a road or a grid of ours)."""
     lat, lng = (data.get("lat") or "").strip(), (data.get("long") or "").strip()
-    if not lat or not lng:
-        # We place every task in a grid, so an address alone cannot be filed.
-        raise Open311Error(400, _("lat and long are required: a request needs a point on "
-                                  "the map."))
-    return lng, lat
+    if lat or lng:
+        if not (lat and lng):
+            raise Open311Error(400, _("lat and long must be sent together."))
+        return lng, lat
+    if not address:
+        raise Open311Error(400, _("A location is required: send lat and long, or an "
+                                  "address_string."))
+    place = place_named(address)
+    if place is None:
+        raise Open311Error(400, _("address_string names no road or grid we know (or places "
+                                  "that do not meet): send lat and long."))
+    return place.lng, place.lat
 
 
 def _contact(data) -> dict[str, str]:
-    limits = {"email": 254, "first_name": 100, "last_name": 100, "phone": 32, "device_id": 100,
-              "account_id": 100, "media_url": 500}
-    contact = {name: (data.get(name) or "").strip()[:limit] for name, limit in limits.items()}
+    contact = {name: (data.get(name) or "").strip()[:limit]
+               for name, limit in CONTACT_LIMITS.items()}
     if contact["email"]:
         try:
             validate_email(contact["email"])
