@@ -45,7 +45,15 @@ from gridmgmt.models import (
 from gridmgmt.selectors import regions_below
 
 from .errors import DomainError
-from .models import Campaign, Category, EvaluationScheme, Source, Task
+from .models import (
+    Campaign,
+    Category,
+    EvaluationScheme,
+    Open311Client,
+    ServiceAttribute,
+    Source,
+    Task,
+)
 from .workflow import CLOCK_RUNNING, OPEN_STATUSES, Status
 
 
@@ -67,26 +75,28 @@ class Action:
     EDIT = "edit"  # title, description, address
     VERIFY = "verify"
     CORRECT = "correct"  # category or source: changes a unit's score, so the bureau's alone
+    RECORD_CALL = "record_call"  # the desk links another call about it (立案 of a duplicate)
 
     ALL = (START, SUBMIT, EXTEND, PHOTO, PLAN, ASSIGN, DECIDE_EXTENSION, HOLD, RESUME, VOID,
-           URGE, CAMPAIGN, EDIT, VERIFY, CORRECT)
+           URGE, CAMPAIGN, EDIT, VERIFY, CORRECT, RECORD_CALL)
 
 
 # The actions each regional role may take on the tasks of its region.
 SUPERVISE = frozenset({Action.ASSIGN, Action.DECIDE_EXTENSION, Action.HOLD, Action.RESUME,
                        Action.VOID, Action.URGE, Action.CAMPAIGN, Action.EDIT, Action.PLAN,
-                       Action.VERIFY, Action.PHOTO})
+                       Action.VERIFY, Action.PHOTO, Action.RECORD_CALL})
 REGION_ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.DISTRICT_SUPERVISOR: SUPERVISE | {Action.CORRECT},
     Role.STREET_LEADER: SUPERVISE,
     # 第一责任人: chase and dispatch the problems of their community.
     Role.COMMUNITY_HEAD: frozenset({Action.ASSIGN, Action.URGE}),
     Role.INSPECTOR: frozenset({Action.VERIFY, Action.PHOTO}),
-    Role.BUREAU_ADMIN: frozenset({Action.CORRECT}),
+    Role.BUREAU_ADMIN: frozenset({Action.CORRECT, Action.RECORD_CALL}),
 }
 # The assignee's own actions.
 ASSIGNEE_ACTIONS = frozenset({Action.START, Action.SUBMIT, Action.EXTEND, Action.PHOTO,
                               Action.PLAN})
+ASSIGNEE_ONLY = frozenset({Action.START, Action.SUBMIT, Action.EXTEND})
 # Roles whose tasks are scored in the monthly evaluation: they never correct their own inputs.
 SCORED_ROLES = frozenset({Role.GRID_OFFICER, Role.ROAD_CHIEF, Role.COMMUNITY_HEAD,
                           Role.STREET_LEADER, Role.HANDLER})
@@ -121,7 +131,7 @@ def _state_ok(action: str, task: Task) -> bool:
         return status in CLOCK_RUNNING and task.assignee_id is not None
     if action == Action.VERIFY:
         return status == Status.SUBMITTED
-    if action in (Action.PHOTO, Action.PLAN, Action.EDIT):
+    if action in (Action.PHOTO, Action.PLAN, Action.EDIT, Action.RECORD_CALL):
         return status in OPEN_STATUSES
     if action in (Action.CAMPAIGN, Action.CORRECT):
         return status != Status.VOID
@@ -256,6 +266,8 @@ def _refusal(action: str) -> str:
         Action.EDIT: _("Only a supervisor can edit a task."),
         Action.VERIFY: _("Only an inspector or a supervisor can verify."),
         Action.CORRECT: _("Only the bureau can correct a task's category or source."),
+        Action.RECORD_CALL: _("Only the registration desk of the task's area can record a "
+                              "call on it."),
     }.get(action, _("You may not do this."))
 
 
@@ -381,6 +393,9 @@ class Authority:
                 return _refuse(_("Nobody verifies a fix they submitted themselves."))
         if action == Action.CORRECT and not self.is_superuser and self.scores_for(task):
             return _refuse(_("A unit cannot correct the category or source it is scored on."))
+        if action in ASSIGNEE_ONLY:
+            # Only the assignee starts, submits or asks for more time: nobody does it for them.
+            return ALLOWED if self._is_assignee(task) else _refuse(_refusal(action))
         if self.is_superuser:
             return ALLOWED
         if action in ASSIGNEE_ACTIONS and self._is_assignee(task):
@@ -478,6 +493,13 @@ class Authority:
                 return False
         return not (model is EvaluationScheme and self.holds(*SCORED_ROLES))
 
+    def can_delete_reference(self, model: type[Model], obj: Model | None = None) -> bool:
+        """Deleting is for rows nothing else records: a calendar's periods and days, a category's
+        Open311 questions. Duties are ended (valid_to), never deleted, so the record shows who
+        was responsible when; places, people, categories, schemes, campaigns and clients are
+        referenced by tasks, duties or requests and are deactivated or left in place."""
+        return model in REFERENCE_DELETABLE and self.can_edit_reference(model, obj)
+
     def reference_scope(self, model: type[Model]) -> Q | None:
         """The rows of a reference model they may see (None: all of them). Places, people and
         duties are scoped to their area; categories, calendars, departments and schemes are the
@@ -504,8 +526,9 @@ class Authority:
 
 REFERENCE_MODELS: frozenset[type[Model]] = frozenset({
     Region, Grid, Road, Department, Officer, Duty, Category, WorkCalendar, WorkPeriod,
-    CalendarDay, EvaluationScheme, Campaign,
+    CalendarDay, EvaluationScheme, Campaign, Open311Client, ServiceAttribute,
 })
+REFERENCE_DELETABLE: frozenset[type[Model]] = frozenset({WorkPeriod, CalendarDay, ServiceAttribute})
 
 
 def of(user: AbstractBaseUser | None, *, at: datetime | None = None) -> Authority:

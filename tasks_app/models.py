@@ -262,6 +262,9 @@ class TaskEvent(models.Model):
         PHOTO_ADDED = "photo_added", _("Photo added")
         UPDATED = "updated", _("Updated")
         URGED = "urged", _("Urged by a supervisor")
+        PLANNED = "planned", _("Plan written")
+        CORRECTED = "corrected", _("Category or source corrected")
+        CALL_LINKED = "call_linked", _("Call recorded at the desk")
 
     task = models.ForeignKey(Task, models.CASCADE, related_name="events",
                              verbose_name=_("task"))

@@ -22,7 +22,8 @@ from gridmgmt.models import Department, Officer, Role
 from gridmgmt.selectors import officers_holding
 from gridmgmt.services import locate
 
-from . import deadlines, notify
+from . import authority, deadlines, notify
+from .authority import Action
 from .errors import DomainError
 from .models import (
     Campaign,
@@ -37,13 +38,7 @@ from .models import (
     TaskEvent,
 )
 from .photos import validate_photo
-from .selectors import (
-    earlier_occurrences,
-    is_supervisor_for,
-    is_verifier_for,
-    officer_of,
-    submitter_of,
-)
+from .selectors import earlier_occurrences, officer_of
 from .workflow import CLOCK_RUNNING, Status, can_transition
 
 Kind = TaskEvent.Kind
@@ -67,6 +62,11 @@ def _lock(task: Task | int, expected_version: int | None = None) -> Task:
 def _require(condition: bool, message: str, code: str = "forbidden") -> None:
     if not condition:
         raise DomainError(code, message)
+
+
+def _authorise(actor: AbstractBaseUser | None, action: str, task: Task) -> None:
+    """Every permission question goes to the authority module; this only asks it."""
+    authority.of(actor).require(action, task)
 
 
 def _require_note(note: str, what: str) -> str:
@@ -213,14 +213,23 @@ def task_report(
     title: str = "",
     description: str = "",
     address: str = "",
-    source: str = Source.PATROL,
+    source: str | None = None,
+    channel: str | None = None,
     photos: Sequence[UploadedFile] | None = None,
     fixed_on_spot: bool = False,
     after_photos: Sequence[UploadedFile] | None = None,
     campaign: Campaign | None = None,
 ) -> Task:
     """Register a problem: locate it, detect repeats, dispatch it when the category or the grid
-    names who is responsible, or take it as already fixed on the spot (自处理)."""
+    names who is responsible, or take it as already fixed on the spot (自处理).
+
+    ``channel`` is the interface the report came through (``authority.Channel``): the source is
+    then the one the reporter may claim there, never simply what a client says. Without a
+    channel the caller is the system itself (replaying history, jobs) and the source is taken
+    as given."""
+    if channel is not None:
+        source = authority.of(reporter).report_source(channel, source)
+    source = source or Source.PATROL
     if source not in Source.values:
         raise DomainError("invalid_input", _("Unknown source."))
     if not category.is_active:
@@ -289,7 +298,7 @@ def task_assign(*, task: Task, actor: AbstractBaseUser, assignee: Officer,
     """Dispatch a registered task, or reassign (改派) an open one. A reassignment keeps the
     running clock: the problem has waited as long as it has."""
     task = _lock(task, expected_version)
-    _require(is_supervisor_for(actor, task), _("Only a supervisor can assign tasks."))
+    _authorise(actor, Action.ASSIGN, task)
     if task.status == Status.ASSIGNED and task.assignee_id == assignee.pk:
         raise DomainError("conflict", _("The task is already assigned to %(name)s.")
                           % {"name": assignee.name})
@@ -314,12 +323,6 @@ def task_assign(*, task: Task, actor: AbstractBaseUser, assignee: Officer,
 
 # -- handling -----------------------------------------------------------------------------------
 
-def _require_assignee(actor: AbstractBaseUser, task: Task, what: str) -> None:
-    officer = officer_of(actor)
-    _require(officer is not None and task.assignee_id == officer.pk,
-             _("Only the assignee can %(what)s this task.") % {"what": what})
-
-
 @transaction.atomic
 def task_start(*, task: Task, actor: AbstractBaseUser, note: str = "",
                expected_version: int | None = None) -> Task:
@@ -327,7 +330,7 @@ def task_start(*, task: Task, actor: AbstractBaseUser, note: str = "",
     _check_transition(task, Status.IN_PROGRESS)
     _require(task.status == Status.ASSIGNED, _("Only an assigned task can be started."),
              "illegal_transition")
-    _require_assignee(actor, task, _("start"))
+    _authorise(actor, Action.START, task)
     from_status, task.status = task.status, Status.IN_PROGRESS
     task.started_at = task.started_at or clock.now()
     _commit(task, actor=actor, kind=Kind.STARTED, from_status=from_status, note=note)
@@ -342,7 +345,7 @@ def task_submit(*, task: Task, actor: AbstractBaseUser, note: str = "",
     """Report the fix with at least one after photo (sent now, or added since work resumed)."""
     task = _lock(task, expected_version)
     _check_transition(task, Status.SUBMITTED)
-    _require_assignee(actor, task, _("submit"))
+    _authorise(actor, Action.SUBMIT, task)
     uploads = _validated(photos)
     if not uploads:
         since = task.events.filter(kind__in=[Kind.STARTED, Kind.REWORK]).order_by(
@@ -369,10 +372,7 @@ def task_verify(*, task: Task, actor: AbstractBaseUser, approved: bool, note: st
     # in_progress is also reachable from assigned and on_hold, but only a submitted fix is verified.
     _require(task.status == Status.SUBMITTED, _("Only a submitted fix can be verified."),
              "illegal_transition")
-    _require(is_verifier_for(actor, task), _("Only an inspector or a supervisor can verify."))
-    submitter = submitter_of(task)
-    _require(submitter is None or submitter != actor.pk,
-             _("Nobody verifies a fix they submitted themselves."))
+    _authorise(actor, Action.VERIFY, task)  # separation of duties included
     from_status = task.status
     now = clock.now()
     if approved:
@@ -406,7 +406,7 @@ def task_request_extension(*, task: Task, actor: AbstractBaseUser, until: dateti
     task = _lock(task, expected_version)
     _require(task.status in CLOCK_RUNNING,
              _("Only an assigned or started task can be extended."), "illegal_transition")
-    _require_assignee(actor, task, _("ask for more time on"))
+    _authorise(actor, Action.EXTEND, task)
     reason = _require_note(reason, _("ask for more time"))
     _require(task.extension_requested_until is None,
              _("An extension request is already waiting for a decision."), "conflict")
@@ -428,7 +428,7 @@ def task_decide_extension(*, task: Task, actor: AbstractBaseUser, approved: bool
     task = _lock(task, expected_version)
     _require(task.is_open, _("A closed or void task has no deadline left to extend."),
              "illegal_transition")
-    _require(is_supervisor_for(actor, task), _("Only a supervisor can decide on extensions."))
+    _authorise(actor, Action.DECIDE_EXTENSION, task)
     _require(task.extension_requested_until is not None,
              _("No extension request is waiting."), "conflict")
     until = task.extension_requested_until
@@ -455,7 +455,7 @@ def task_hold(*, task: Task, actor: AbstractBaseUser, reason: str,
     """Put a task on hold (挂账): the clock stops until it is resumed."""
     task = _lock(task, expected_version)
     _check_transition(task, Status.ON_HOLD)
-    _require(is_supervisor_for(actor, task), _("Only a supervisor can put a task on hold."))
+    _authorise(actor, Action.HOLD, task)
     reason = _require_note(reason, _("put a task on hold"))
     from_status = task.status
     task.hold_from_status, task.status = from_status, Status.ON_HOLD
@@ -480,7 +480,7 @@ def task_resume(*, task: Task, actor: AbstractBaseUser, note: str = "",
     task = _lock(task, expected_version)
     _require(task.status == Status.ON_HOLD, _("Only a task on hold can be resumed."),
              "illegal_transition")
-    _require(is_supervisor_for(actor, task), _("Only a supervisor can resume a task."))
+    _authorise(actor, Action.RESUME, task)
     to_status = task.hold_from_status or Status.ASSIGNED
     _check_transition(task, to_status)
     held = _end_hold(task, clock.now())
@@ -496,7 +496,7 @@ def task_void(*, task: Task, actor: AbstractBaseUser, reason: str,
     """Refuse to register a report (不予立案), with a reason."""
     task = _lock(task, expected_version)
     _check_transition(task, Status.VOID)
-    _require(is_supervisor_for(actor, task), _("Only a supervisor can void a report."))
+    _authorise(actor, Action.VOID, task)
     reason = _require_note(reason, _("void a report"))
     from_status, task.status = task.status, Status.VOID
     _commit(task, actor=actor, kind=Kind.VOIDED, from_status=from_status, note=reason)
@@ -511,11 +511,7 @@ def task_add_photo(*, task: Task, actor: AbstractBaseUser, image: UploadedFile,
                    kind: str = Photo.Kind.EVIDENCE, expected_version: int | None = None) -> Photo:
     task = _lock(task, expected_version)
     _require(task.is_open, _("Photos can only be added to an open task."), "illegal_transition")
-    officer = officer_of(actor)
-    allowed = (officer is not None and task.assignee_id == officer.pk) \
-        or (task.reporter_id is not None and task.reporter_id == actor.pk) \
-        or is_verifier_for(actor, task)
-    _require(allowed, _("You cannot add photos to this task."))
+    _authorise(actor, Action.PHOTO, task)
     if kind not in Photo.Kind.values:
         raise DomainError("invalid_input", _("Unknown photo kind."))
     (upload,) = _validated([image])
@@ -527,32 +523,83 @@ def task_add_photo(*, task: Task, actor: AbstractBaseUser, image: UploadedFile,
 
 # -- details ------------------------------------------------------------------------------------
 
-# What a supervisor may correct on a task outside the workflow; everything else is the workflow's.
-DETAIL_FIELDS = ("title", "description", "address", "plan", "source", "campaign")
+# What a supervisor may edit on a task outside the workflow; everything else is the workflow's,
+# the plan is task_set_plan's and the category and source are task_correct's.
+DETAIL_FIELDS = ("title", "description", "address")
+
+
+def _apply_changes(task: Task, changes: dict[str, Any]) -> dict[str, list[Any]]:
+    changed = {}
+    for name, value in changes.items():
+        old = getattr(task, name)
+        if old != value:
+            setattr(task, name, value)
+            changed[name] = [_jsonable(old), _jsonable(value)]
+    return changed
 
 
 @transaction.atomic
 def task_update_details(*, task: Task, actor: AbstractBaseUser, changes: dict[str, Any],
                         expected_version: int | None = None) -> Task:
-    """Correct a task's descriptive fields (title, description, address, plan, source,
-    campaign), recorded as one ``updated`` event listing what changed."""
+    """Edit a task's descriptive fields (title, description, address), recorded as one
+    ``updated`` event listing what changed."""
     unknown = set(changes) - set(DETAIL_FIELDS)
     if unknown:
         raise DomainError("invalid_input", _("These fields cannot be edited: %(fields)s.")
                           % {"fields": ", ".join(sorted(unknown))})
     task = _lock(task, expected_version)
-    _require(is_supervisor_for(actor, task), _("Only a supervisor can edit a task."))
-    if "source" in changes and changes["source"] not in Source.values:
-        raise DomainError("invalid_input", _("Unknown source."))
-    changed = {}
-    for field, value in changes.items():
-        old = getattr(task, field)
-        if old != value:
-            setattr(task, field, value)
-            changed[field] = [_jsonable(old), _jsonable(value)]
+    _authorise(actor, Action.EDIT, task)
+    if "title" in changes and not str(changes["title"]).strip():
+        raise DomainError("invalid_input", _("A task needs a title."))
+    changed = _apply_changes(task, changes)
     if not changed:
         return task
     _commit(task, actor=actor, kind=Kind.UPDATED, from_status=task.status,
+            extra={"changed": changed})
+    return task
+
+
+@transaction.atomic
+def task_set_plan(*, task: Task, actor: AbstractBaseUser, plan: str,
+                  expected_version: int | None = None) -> Task:
+    """Write or rewrite the rectification plan (一个问题一套方案): the assignee or a supervisor."""
+    task = _lock(task, expected_version)
+    _require(task.is_open, _("A closed or void task takes no plan."), "illegal_transition")
+    _authorise(actor, Action.PLAN, task)
+    plan = (plan or "").strip()
+    _require(bool(plan), _("Write the plan: what will be done, by whom, by when."),
+             "invalid_input")
+    if plan == task.plan:
+        return task
+    previous, task.plan = task.plan, plan
+    _commit(task, actor=actor, kind=Kind.PLANNED, from_status=task.status,
+            extra={"previous": previous} if previous else {})
+    return task
+
+
+@transaction.atomic
+def task_correct(*, task: Task, actor: AbstractBaseUser, reason: str,
+                 category: Category | None = None, source: str | None = None,
+                 expected_version: int | None = None) -> Task:
+    """Correct a task's category or source: both decide the monthly scores, so only the bureau
+    level may, never a unit scored on the task, always with a reason; the month's review lists
+    the corrections. A dispatched task keeps its deadline: the correction is of the record."""
+    task = _lock(task, expected_version)
+    _require(task.status != Status.VOID, _("A void report is not corrected."),
+             "illegal_transition")
+    _authorise(actor, Action.CORRECT, task)
+    reason = _require_note(reason, _("correct a task"))
+    changes: dict[str, Any] = {}
+    if category is not None:
+        _require(category.is_active, _("This category is no longer in use."), "invalid_input")
+        changes["category"] = category
+    if source is not None:
+        _require(source in Source.values, _("Unknown source."), "invalid_input")
+        changes["source"] = source
+    changed = _apply_changes(task, changes)
+    _require(bool(changed), _("Nothing to correct: choose another category or source."),
+             "invalid_input")
+    _commit(task, actor=actor, kind=Kind.CORRECTED, from_status=task.status, note=reason,
             extra={"changed": changed})
     return task
 
@@ -577,7 +624,7 @@ def task_urge(*, task: Task, actor: AbstractBaseUser, note: str = "",
     task = _lock(task, expected_version)
     _require(task.status in CLOCK_RUNNING,
              _("Only an assigned or started task can be urged."), "illegal_transition")
-    _require(is_supervisor_for(actor, task), _("Only a supervisor can urge a task."))
+    _authorise(actor, Action.URGE, task)
     now = clock.now()
     last = task.events.filter(kind=Kind.URGED).order_by("-created_at") \
         .values_list("created_at", flat=True).first()
@@ -600,12 +647,16 @@ def task_join_campaign(*, task: Task, actor: AbstractBaseUser, campaign: Campaig
     campaign's categories and its place among its streets or grids (an empty list covers all).
     Prefetch the campaign's ``categories``, ``streets`` and ``grids`` when adding many tasks."""
     task = _lock(task, expected_version)
+    _authorise(actor, Action.CAMPAIGN, task)
     _require(task.status != Status.VOID, _("A void report cannot join a campaign."),
              "illegal_transition")
     _require(task.campaign_id != campaign.pk, _("The task is already in this campaign."),
              "conflict")
     _require_campaign_covers(campaign, category_id=task.category_id, grid=task.grid)
-    return task_update_details(task=task, actor=actor, changes={"campaign": campaign})
+    changed = _apply_changes(task, {"campaign": campaign})
+    _commit(task, actor=actor, kind=Kind.UPDATED, from_status=task.status,
+            extra={"changed": changed})
+    return task
 
 
 # -- Open311 ------------------------------------------------------------------------------------

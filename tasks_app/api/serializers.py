@@ -123,7 +123,11 @@ class ReportSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True,
                                         default="")
     address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
-    source = serializers.ChoiceField(choices=Source.choices, default=Source.PATROL)
+    source = serializers.ChoiceField(
+        choices=Source.choices, required=False, allow_null=True, default=None, help_text=_(
+            "By default the caller's own: patrol for officers, inspector for inspectors. "
+            "Supervisors may register hotline, city inspection, third-party, media and "
+            "citizen finds. A source the caller may not claim is refused (403)."))
     campaign = IdField(queryset=Campaign.objects.all(), required=False, allow_null=True,
                        default=None)
     fixed_on_spot = serializers.BooleanField(default=False, help_text=_(
@@ -135,14 +139,36 @@ class ReportSerializer(serializers.Serializer):
 
 
 class TaskUpdateSerializer(serializers.Serializer):
-    """Correct a task's descriptive fields (supervisors). The workflow's fields change only
-    through the actions; a campaign is joined through ``campaign/``, which checks its scope."""
+    """Edit a task's descriptive fields (supervisors). The workflow's fields change only
+    through the actions; the plan through ``plan/``, a campaign through ``campaign/``, the
+    category and source through ``correct/`` (the bureau's alone)."""
 
     title = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     address = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    plan = serializers.CharField(max_length=4000, required=False, allow_blank=True)
-    source = serializers.ChoiceField(choices=Source.choices, required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        extra = sorted(set(getattr(self, "initial_data", {}) or {}) - set(self.fields))
+        if extra:
+            raise serializers.ValidationError(
+                _("These fields cannot be edited here: %(fields)s. The plan is written through "
+                  "plan/, a campaign joined through campaign/, the category and source "
+                  "corrected through correct/.") % {"fields": ", ".join(extra)})
+        return attrs
+
+
+class PlanSerializer(serializers.Serializer):
+    plan = serializers.CharField(max_length=4000, help_text=_(
+        "The rectification plan: what will be done, by whom, by when."))
+
+
+class CorrectSerializer(serializers.Serializer):
+    """A correction of the category or the source: the bureau level only, with a reason."""
+
+    category = IdField(queryset=Category.objects.filter(is_active=True), required=False,
+                       default=None)
+    source = serializers.ChoiceField(choices=Source.choices, required=False, default=None)
+    reason = serializers.CharField(max_length=2000, help_text=_("Required."))
 
 
 class JoinCampaignSerializer(serializers.Serializer):
@@ -308,3 +334,4 @@ class CampaignSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "description", "lead_department", "cooperating_departments",
                   "streets", "grids", "categories", "starts_on", "deadline", "created_at"]
         read_only_fields = fields
+

@@ -26,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import services
+from ..authority import Channel
 from ..models import Photo, Task
 from ..selectors import tasks_visible_to
 from . import serializers as s
@@ -140,7 +141,8 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
             return services.task_report(
                 reporter=request.user, category=data["category"], lng=data["lng"],
                 lat=data["lat"], title=data["title"], description=data["description"],
-                address=data["address"], source=data["source"], photos=data["photos"],
+                address=data["address"], source=data["source"], channel=Channel.API,
+                photos=data["photos"],
                 fixed_on_spot=data["fixed_on_spot"], after_photos=data["after_photos"],
                 campaign=data["campaign"]), ""
 
@@ -151,8 +153,7 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         return response
 
     @extend_schema(
-        summary=_("Correct a task's title, description, address, plan, source or campaign "
-                  "(supervisors)"),
+        summary=_("Edit a task's title, description or address (supervisors)"),
         request=s.TaskUpdateSerializer, parameters=[IF_MATCH, IDEMPOTENCY_KEY, ETAG],
         responses={200: ETAG_HEADER, **error_responses(400, 403, 404, 412)})
     def partial_update(self, request, *args, **kwargs):
@@ -163,6 +164,18 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         return self._act(request, "update", s.TaskUpdateSerializer, update)
 
     # -- workflow actions ----------------------------------------------------------------------
+
+    @_action_schema(s.PlanSerializer, _("Write or rewrite the plan (the assignee or a "
+                                        "supervisor)"))
+    @action(detail=True, methods=["post"])
+    def plan(self, request, pk=None):
+        return self._act(request, "plan", s.PlanSerializer, services.task_set_plan)
+
+    @_action_schema(s.CorrectSerializer, _("Correct the category or source (the bureau level, "
+                                           "never a unit scored on the task)"))
+    @action(detail=True, methods=["post"])
+    def correct(self, request, pk=None):
+        return self._act(request, "correct", s.CorrectSerializer, services.task_correct)
 
     @_action_schema(s.AssignSerializer, _("Dispatch or reassign (supervisors)"))
     @action(detail=True, methods=["post"])

@@ -170,9 +170,13 @@ def test_only_supervisors_edit_and_workflow_fields_are_not_editable(world, clien
     url = f"/api/v1/tasks/{task.pk}/"
     assert client_for(world.grid_officer).patch(url, {"title": "x"},
                                                 format="json").status_code == 403
-    response = client_for(world.supervisor).patch(url, {"status": "closed", "plan": "清运"},
-                                                  format="json")
-    assert response.status_code == 200
-    assert response.json()["status"] == Status.ASSIGNED and response.json()["plan"] == "清运"
+    # The workflow's fields, the plan, the category and the source are not PATCHed: refused.
+    for body in ({"status": "closed"}, {"plan": "清运"}, {"source": "patrol"},
+                 {"title": "x", "category": 2}):
+        response = client_for(world.supervisor).patch(url, body, format="json",
+                                                      HTTP_IF_MATCH=f'"{task.version}"')
+        assert response.status_code == 400, body
+    task.refresh_from_db()
+    assert task.status == Status.ASSIGNED and task.plan == "" and task.title != "x"
     assert client_for(world.supervisor).put(url, {"title": "x"}, format="json"
                                             ).status_code == 405

@@ -26,7 +26,9 @@ SUPERVISORS = {"supervisor", "street_leader"}
 
 # action → (state the task must be in, body, who may do it, multipart?)
 ACTIONS = {
-    "assign": (Status.REPORTED, lambda w, t: {"assignee": w.grid_officer.pk}, SUPERVISORS),
+    # The community head (第一责任人) dispatches and urges in their community.
+    "assign": (Status.REPORTED, lambda w, t: {"assignee": w.grid_officer.pk},
+               SUPERVISORS | {"community_head"}),
     "void": (Status.REPORTED, lambda w, t: {"reason": "重复上报"}, SUPERVISORS),
     "start": (Status.ASSIGNED, lambda w, t: {}, {"grid_officer"}),
     "hold": (Status.ASSIGNED, lambda w, t: {"reason": "等待审批"}, SUPERVISORS),
@@ -39,7 +41,8 @@ ACTIONS = {
                {"grid_officer"}),
     "verify": (Status.SUBMITTED, lambda w, t: {"approved": True},
                SUPERVISORS | {"inspector"}),
-    "urge": (Status.ASSIGNED, lambda w, t: {"note": "请尽快处理"}, SUPERVISORS),
+    "urge": (Status.ASSIGNED, lambda w, t: {"note": "请尽快处理"},
+             SUPERVISORS | {"community_head"}),
     "campaign": (Status.ASSIGNED, lambda w, t: {"campaign": _campaign(w).pk}, SUPERVISORS),
     # The assignee, the reporter (the inspector) and verifiers may add photos.
     "photos": (Status.ASSIGNED, lambda w, t: {"image": png(), "kind": "evidence"},

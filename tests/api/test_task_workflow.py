@@ -163,5 +163,7 @@ def test_joining_a_campaign_checks_its_scope(world, client_for, task_in, manual_
     assert joined.status_code == 200 and joined.json()["campaign"] == garbage.pk
     # PATCH cannot move a task into a campaign around these checks.
     patched = client.patch(f"/api/v1/tasks/{task.pk}/", {"campaign": banners.pk},
-                           format="json")
-    assert patched.json()["campaign"] == garbage.pk
+                           format="json", HTTP_IF_MATCH=f'"{joined.json()["version"]}"')
+    assert patched.status_code == 400
+    task.refresh_from_db()
+    assert task.campaign_id == garbage.pk

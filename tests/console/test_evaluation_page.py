@@ -37,9 +37,12 @@ def test_a_supervisor_sees_the_ranking_of_the_month(world, client):
     assert 'href="/admin/evaluation/export.xlsx?month=2026-11"' in html
 
 
-def test_it_refuses_staff_without_the_permission_and_bad_parameters(world, client):
-    client.force_login(_staff(world.street_leader, "view_task"))
+def test_it_refuses_staff_without_a_leading_duty_and_bad_parameters(world, client):
+    # The same rule as the API's: district supervisors, street leaders, bureau administrators.
+    client.force_login(_staff(world.grid_officer, "view_task", "view_evaluationscheme"))
     assert client.get("/admin/evaluation/").status_code == 403
+    client.force_login(_staff(world.street_leader, "view_task"))
+    assert client.get("/admin/evaluation/", {"month": "2026-11"}).status_code == 200
     client.force_login(_staff(world.supervisor, "view_evaluationscheme"))
     assert client.get("/admin/evaluation/", {"month": "2026-13"}).status_code == 400
     assert client.get("/admin/evaluation/", {"level": "planet"}).status_code == 400

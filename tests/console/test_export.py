@@ -43,8 +43,8 @@ def test_without_a_month_it_is_last_months(supervisor_client, world):
     assert "evaluation-" in response["Content-Disposition"]
 
 
-def test_the_export_needs_the_evaluation_permission(client, world):
-    client.force_login(staff(world.supervisor, "view_task"))
+def test_the_export_needs_a_leading_duty(client, world):
+    client.force_login(staff(world.grid_officer))
     assert client.get(URL, {"month": "2026-10"}).status_code == 403
     assert "eval-download" not in client.get("/admin/").content.decode()
     client.logout()

@@ -83,8 +83,8 @@ def test_the_page_draws_with_leaflet_and_no_tiles_unless_configured(supervisor_c
     assert "https://tiles.example.org/{z}/{x}/{y}.png" in body
 
 
-def test_layers_need_the_task_permission(client, world):
-    client.force_login(staff(world.supervisor, "view_category"))
+def test_layers_need_a_supervising_duty(client, world):
+    client.force_login(staff(world.grid_officer))
     assert client.get(reverse("console:map")).status_code == 403
     assert client.get(reverse("console:map-layer", args=["grids"])).status_code == 403
     client.logout()
