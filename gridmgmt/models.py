@@ -145,9 +145,30 @@ class Role(models.TextChoices):
     BUREAU_ADMIN = "bureau_admin", _("Bureau administrator")
 
 
+# Bumped by every change to duties in this process, so what was read of them can be reused
+# until they change (tasks_app.authority keeps a user's duties for the life of the user object).
+_duty_changes = [0]
+
+
+def duty_generation() -> int:
+    return _duty_changes[0]
+
+
+def _duties_changed() -> None:
+    _duty_changes[0] += 1
+
+
 class DutyQuerySet(models.QuerySet):
     def valid_at(self, at) -> DutyQuerySet:
         return self.filter(Q(valid_from__lte=at), Q(valid_to__isnull=True) | Q(valid_to__gt=at))
+
+    def update(self, **kwargs) -> int:
+        _duties_changed()
+        return super().update(**kwargs)
+
+    def delete(self):
+        _duties_changed()
+        return super().delete()
 
 
 class Duty(models.Model):
@@ -220,6 +241,14 @@ class Duty(models.Model):
 
     def __str__(self) -> str:
         return f"{self.officer} · {self.get_role_display()} · {self.target}"
+
+    def save(self, *args, **kwargs) -> None:
+        _duties_changed()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _duties_changed()
+        return super().delete(*args, **kwargs)
 
     @property
     def target(self):

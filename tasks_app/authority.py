@@ -22,11 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Model, Q, QuerySet
-from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 
 from gridmgmt import clock
@@ -41,6 +39,7 @@ from gridmgmt.models import (
     Role,
     WorkCalendar,
     WorkPeriod,
+    duty_generation,
 )
 from gridmgmt.selectors import regions_below
 
@@ -170,18 +169,6 @@ class Held:
         return self.valid_from <= at and (self.valid_to is None or self.valid_to > at)
 
 
-_generation = 0  # bumped whenever a duty changes in this process
-
-
-def _duties_changed(**kwargs: Any) -> None:
-    global _generation
-    _generation += 1
-
-
-post_save.connect(_duties_changed, sender=Duty, dispatch_uid="authority-duties-saved")
-post_delete.connect(_duties_changed, sender=Duty, dispatch_uid="authority-duties-deleted")
-
-
 def _officer_of(user: AbstractBaseUser | None) -> Officer | None:
     if user is None or not user.is_authenticated:
         return None
@@ -192,12 +179,14 @@ def _officer_of(user: AbstractBaseUser | None) -> Officer | None:
 
 
 def _all_duties(user: AbstractBaseUser, officer: Officer) -> list[Held]:
+    # Kept on the user object (one per request) until any duty changes in this process.
+    generation = duty_generation()
     cached = getattr(user, "_authority_duties", None)
-    if cached is not None and cached[0] == _generation:
+    if cached is not None and cached[0] == generation:
         return cached[1]
     rows = [Held(*row) for row in Duty.objects.filter(officer=officer).values_list(
         "role", "region_id", "grid_id", "road_id", "department_id", "valid_from", "valid_to")]
-    user._authority_duties = (_generation, rows)  # type: ignore[attr-defined]
+    user._authority_duties = (generation, rows)  # type: ignore[attr-defined]
     return rows
 
 
@@ -425,7 +414,8 @@ class Authority:
         An inspector's find is an inspector's find; an officer's is a patrol find (主动发现);
         the registration desk takes down others' finds by the channel they came through."""
         if channel == Channel.OPEN311:
-            return (Source.CITIZEN,)
+            # The client's source is set by the bureau on its Open311 client record.
+            return (Source.CITIZEN, *(s for s in DESK_SOURCES if s != Source.CITIZEN))
         if channel == Channel.DESK:
             return DESK_SOURCES if self.is_supervisor or self.is_bureau_admin else ()
         own: tuple[str, ...] = ()

@@ -23,7 +23,7 @@ from gridmgmt.selectors import officers_holding
 from gridmgmt.services import locate
 
 from . import authority, deadlines, notify
-from .authority import Action
+from .authority import Action, Channel
 from .errors import DomainError
 from .models import (
     Campaign,
@@ -685,7 +685,8 @@ def open311_request_file(
     _require(not unknown, _("Unknown contact fields."), "invalid_input")
     task = task_report(reporter=None, category=category, lng=lng, lat=lat,
                        description=description, address=address,
-                       source=client.source or Source.CITIZEN, photos=photos)
+                       source=client.source or Source.CITIZEN, channel=Channel.OPEN311,
+                       photos=photos)
     # The token is issued for clients that follow one; the id is known at once.
     return Open311Request.objects.create(task=task, client=client,
                                          token=secrets.token_urlsafe(12),
