@@ -691,3 +691,28 @@ def open311_request_file(
     return Open311Request.objects.create(task=task, client=client,
                                          token=secrets.token_urlsafe(12),
                                          attributes=attributes or {}, **contact)
+
+
+# -- registration desk (立案) -------------------------------------------------------------------
+
+MAX_CONTACT = 200
+
+
+@transaction.atomic
+def task_record_call(*, task: Task, actor: AbstractBaseUser, source: str, note: str = "",
+                     contact: str = "", expected_version: int | None = None) -> Task:
+    """Record another call about an open task (a hotline caller, an inspection, the media
+    reporting what is already registered) instead of registering it twice: one event on the
+    task with the call's source, what was said and the caller's contact. Events are never
+    published, so the contact stays inside the bureau."""
+    task = _lock(task, expected_version)
+    source = authority.of(actor).report_source(authority.Channel.DESK, source)
+    _authorise(actor, Action.RECORD_CALL, task)
+    _require(task.is_open, _("Only an open task can take another call: register a new one."),
+             "illegal_transition")
+    contact = (contact or "").strip()
+    _require(len(contact) <= MAX_CONTACT, _("The caller's contact is too long."),
+             "invalid_input")
+    _commit(task, actor=actor, kind=Kind.CALL_LINKED, from_status=task.status,
+            note=(note or "").strip(), extra={"source": source, "contact": contact})
+    return task
