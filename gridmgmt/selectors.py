@@ -67,3 +67,24 @@ def regions_below(region_ids: list[int]) -> Q:
         | Q(community__parent_id__in=region_ids)
         | Q(community__parent__parent_id__in=region_ids)
     )
+
+
+def officers_on_duty(
+    *,
+    roles: list[str],
+    at: datetime,
+    grids: QuerySet[Grid] | list[int] | None = None,
+    roads: QuerySet[Road] | list[int] | None = None,
+    departments: QuerySet[Department] | list[int] | None = None,
+) -> QuerySet[Officer]:
+    """Officers who held one of the field ``roles`` at ``at`` for any of these grids, roads or
+    departments (None: none of that kind): a roster of many places at once, in one query."""
+    places = Q(pk__in=[])
+    if grids is not None:
+        places |= Q(role=Role.GRID_OFFICER, grid__in=grids)
+    if roads is not None:
+        places |= Q(role=Role.ROAD_CHIEF, road__in=roads)
+    if departments is not None:
+        places |= Q(role=Role.HANDLER, department__in=departments)
+    duties = Duty.objects.valid_at(at).filter(places, role__in=roles)
+    return Officer.objects.filter(pk__in=duties.values("officer_id")).order_by("name", "pk")

@@ -1,24 +1,24 @@
-"""Admin for what must be fixed. The workflow owns a task's state, people, clock and history, so
-those fields are read-only here: they change only through ``services``. The event log, photos and
+"""Admin for what must be fixed. A task's page is the workbench (console/workbench.py): the task
+changes only through its services, never through a model form. The event log, photos and
 escalations are records and cannot be edited at all. Staff who are not superusers see only the
 tasks of their duties (``selectors.tasks_visible_to``)."""
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, Q
+from django.http import HttpResponseNotAllowed
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from gridmgmt import clock
 from gridmgmt.models import Region
 
-from . import selectors, services
+from . import authority, selectors
 from .console import actions as console_actions
-from .console import badges
+from .console import badges, workbench
 from .console import campaigns as console_campaigns
 from .console import filters as console_filters
-from .errors import DomainError
 from .models import (
     Campaign,
     Category,
@@ -156,60 +156,6 @@ class RepeatFilter(admin.SimpleListFilter):
         return queryset
 
 
-class TaskEventInline(ReadOnlyMixin, admin.TabularInline):
-    """The task's timeline."""
-
-    model = TaskEvent
-    fields = ["created_at", "kind", "actor", "from_label", "to_label", "note", "extra",
-              "version"]
-    readonly_fields = fields
-    extra = 0
-    verbose_name_plural = _("timeline")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
-
-    @admin.display(description=_("from"))
-    def from_label(self, obj: TaskEvent) -> str:
-        return _status_label(obj.from_status)
-
-    @admin.display(description=_("to"))
-    def to_label(self, obj: TaskEvent) -> str:
-        return _status_label(obj.to_status)
-
-
-class PhotoInline(ReadOnlyMixin, admin.TabularInline):
-    # Images come through the scoped photo view (badges.photo_preview); media is never served.
-    model = Photo
-    fields = [badges.photo_preview, "kind", "file_size", "dimensions", "uploaded_by",
-              "created_at"]
-    readonly_fields = fields
-    extra = 0
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("uploaded_by")
-
-    @admin.display(description=_("size"))
-    def file_size(self, obj: Photo) -> str:
-        return filesizeformat(obj.size)
-
-    @admin.display(description=_("dimensions"))
-    def dimensions(self, obj: Photo) -> str:
-        return f"{obj.width} × {obj.height}"
-
-
-# Fields the workflow owns: state, people, location (grid and road come from locate()), the clock,
-# repeats and bookkeeping. They change only through services, each change with its event.
-WORKFLOW_FIELDS = [
-    "code", "category", "lng", "lat", "grid", "road", "reporter", "status", "assignee",
-    "department", "fixed_on_spot", "dispatched_at", "deadline", "yellow_at", "level2_at",
-    "level3_at", "next_escalation_at", "light", "escalation_level", "supervised", "repeat_of",
-    "repeat_seq", "rework_count", "extension_count", "extension_requested_until",
-    "hold_started_at", "hold_from_status", "held_seconds", "version", "reported_at",
-    "started_at", "submitted_at", "closed_at", "closed_late", "updated_at",
-]
-
-
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
     list_display = ["code", "title", "category", "status", badges.light_badge,
@@ -227,24 +173,6 @@ class TaskAdmin(admin.ModelAdmin):
     list_select_related = ["category", "grid", "assignee"]
     list_per_page = 50
     show_full_result_count = False
-    autocomplete_fields = ["campaign"]
-    readonly_fields = WORKFLOW_FIELDS
-    fieldsets = [
-        (None, {"fields": ["code", "title", "category", "source", "description", "plan",
-                           "campaign"]}),
-        (_("Place"), {"fields": ["address", "lng", "lat", "grid", "road"]}),
-        (_("Responsibility"), {"fields": ["status", "assignee", "department", "reporter",
-                                          "fixed_on_spot"]}),
-        (_("Clock and escalation"), {"fields": [
-            "light", "escalation_level", "supervised", "reported_at", "dispatched_at",
-            "deadline", "yellow_at", "level2_at", "level3_at", "next_escalation_at",
-            "extension_count", "extension_requested_until", "hold_started_at",
-            "hold_from_status", "held_seconds", "started_at", "submitted_at", "closed_at",
-            "closed_late"]}),
-        (_("Repeats and rework"), {"fields": ["repeat_of", "repeat_seq", "rework_count"]}),
-        (_("Record"), {"fields": ["version", "updated_at"], "classes": ["collapse"]}),
-    ]
-    inlines = [TaskEventInline, PhotoInline]
 
     def get_queryset(self, request):
         return selectors.tasks_visible_to(request.user)
@@ -260,15 +188,14 @@ class TaskAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         if not super().has_change_permission(request, obj):
             return False
-        return obj is None or selectors.is_supervisor_for(request.user, obj)
+        return obj is None or authority.of(request.user).can(authority.Action.EDIT, obj).allowed
 
-    def save_model(self, request, obj, form, change) -> None:
-        changes = {f: form.cleaned_data[f] for f in form.changed_data
-                   if f in services.DETAIL_FIELDS}
-        try:
-            services.task_update_details(task=obj, actor=request.user, changes=changes)
-        except DomainError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The workbench, not a model form: a task changes only through its services, each
+        # action posting to its own view (console/workbench.py). A POST here writes nothing.
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return workbench.page(request, object_id)
 
 
 # -- records ------------------------------------------------------------------------------------

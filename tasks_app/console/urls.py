@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import path
 
-from . import views
+from . import views, workbench
 
 app_name = "console"
 
@@ -17,4 +17,7 @@ urlpatterns = [
     path("evaluation/", admin.site.admin_view(views.evaluation_page), name="evaluation"),
     path("evaluation/export.xlsx", admin.site.admin_view(views.evaluation_xlsx),
          name="evaluation-xlsx"),
+    # The task workbench's actions (its page is the task's change URL: TaskAdmin.change_view).
+    path("tasks_app/task/<int:pk>/act/<slug:name>/", admin.site.admin_view(workbench.act),
+         name="task-act"),
 ]
