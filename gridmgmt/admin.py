@@ -1,22 +1,27 @@
 """Admin for where and who: the region tree, grids, roads, departments, officers, their duties and
-the work calendar. Big foreign keys use autocomplete so no page loads thousands of options."""
+the work calendar. Big foreign keys use autocomplete so no page loads thousands of options.
+
+These classes are registered by ``tasks_app.admin_reference``, which wraps them with the authority
+that decides who edits reference data (this package never imports ``tasks_app``)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import clock, services
+from .errors import DomainError
 from .models import (
     CalendarDay,
-    Department,
     Duty,
     Grid,
     Officer,
     Region,
-    Road,
-    WorkCalendar,
     WorkPeriod,
 )
 
@@ -36,7 +41,6 @@ class StreetFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "level", "parent"]
     list_filter = ["level"]
@@ -45,7 +49,6 @@ class RegionAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
 
 
-@admin.register(Grid)
 class GridAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "community", "street", "updated_at"]
     list_filter = [StreetFilter]
@@ -59,14 +62,12 @@ class GridAdmin(admin.ModelAdmin):
         return obj.community.parent
 
 
-@admin.register(Road)
 class RoadAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "updated_at"]
     search_fields = ["code", "name"]
     readonly_fields = ["updated_at"]
 
 
-@admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "district"]
     list_filter = ["district"]
@@ -86,14 +87,71 @@ class DutyInline(admin.TabularInline):
                                                             "department")
 
 
-@admin.register(Officer)
+class OfficerCreateForm(forms.ModelForm):
+    """A new officer with their own login, made by ``services.officer_create``."""
+
+    username = forms.CharField(label=_("username"), max_length=150,
+                               validators=[UnicodeUsernameValidator()])
+    password = forms.CharField(label=_("password"), strip=False, widget=forms.PasswordInput,
+                               help_text=_("The officer's first password; they can change it."))
+
+    class Meta:
+        model = Officer
+        fields = ["name", "phone", "email", "language", "department"]
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if get_user_model().objects.filter(username=username).exists():
+            raise forms.ValidationError(_("This username is taken."))
+        return username
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password"):
+            try:
+                password_validation.validate_password(
+                    cleaned["password"], get_user_model()(username=cleaned.get("username", "")))
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return cleaned
+
+
 class OfficerAdmin(admin.ModelAdmin):
     list_display = ["name", "user", "phone", "email", "department", "language"]
     list_filter = ["department", "language"]
     search_fields = ["name", "phone", "email", "user__username"]
-    autocomplete_fields = ["user", "department"]
+    autocomplete_fields = ["department"]
     list_select_related = ["user", "department"]
     inlines = [DutyInline]
+    # An officer's login is made with them and stays theirs.
+    readonly_fields = ["user"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name", "username", "password", "phone", "email", "language", "department"]
+        return ["name", "user", "phone", "email", "language", "department"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = OfficerCreateForm
+            kwargs["fields"] = OfficerCreateForm.Meta.fields
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        try:
+            officer = services.officer_create(
+                username=data["username"], password=data["password"], name=data["name"],
+                phone=data["phone"], email=data["email"], language=data["language"],
+                department=data["department"])
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+        # The page goes on with this row: its duties are saved under it, the log names it.
+        obj.pk, obj.user = officer.pk, officer.user
+        obj._state.adding = False
 
 
 class ValidityFilter(admin.SimpleListFilter):
@@ -114,7 +172,6 @@ class ValidityFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.register(Duty)
 class DutyAdmin(admin.ModelAdmin):
     list_display = ["officer", "role", "target", "valid_from", "valid_to", "valid_now"]
     list_filter = ["role", ValidityFilter, "department"]
@@ -144,7 +201,6 @@ class CalendarDayInline(admin.TabularInline):
     extra = 0
 
 
-@admin.register(WorkCalendar)
 class WorkCalendarAdmin(admin.ModelAdmin):
     list_display = ["name", "is_default", "updated_at"]
     list_filter = ["is_default"]
@@ -153,7 +209,8 @@ class WorkCalendarAdmin(admin.ModelAdmin):
     inlines = [WorkPeriodInline, CalendarDayInline]
     actions = ["fill_holidays"]
 
-    @admin.action(description=_("Fill in China's holidays for this year and next"))
+    @admin.action(description=_("Fill in China's holidays for this year and next"),
+                  permissions=["change"])
     def fill_holidays(self, request, queryset):
         year = clock.now().year
         for calendar in queryset:
@@ -170,14 +227,12 @@ class WorkCalendarAdmin(admin.ModelAdmin):
             )
 
 
-@admin.register(WorkPeriod)
 class WorkPeriodAdmin(admin.ModelAdmin):
     list_display = ["calendar", "weekday", "start", "end"]
     list_filter = ["calendar", "weekday"]
     list_select_related = ["calendar"]
 
 
-@admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
     list_display = ["date", "kind", "name", "calendar"]
     list_filter = ["calendar", "kind"]

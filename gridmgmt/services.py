@@ -132,3 +132,25 @@ def calendar_fill_from_holidays(*, calendar, years: list[int]) -> tuple[int, int
     if len(wanted) > len(existing):
         calendar.save(update_fields=["updated_at"])
     return len(wanted) - len(existing), len(existing)
+
+
+def officer_create(*, username: str, password: str, name: str, phone: str = "",
+                   email: str = "", language: str = "zh-hans", department=None):
+    """A new officer with their own login (not staff: console access and groups stay with the
+    superusers). One transaction: no login without its officer. A taken username is refused."""
+    from django.contrib.auth import get_user_model
+    from django.db import IntegrityError, transaction
+
+    from .models import Officer
+
+    users = get_user_model().objects
+    try:
+        with transaction.atomic():
+            if users.filter(username=username).exists():
+                raise IntegrityError
+            user = users.create_user(username=username, email=email, password=password)
+            return Officer.objects.create(user=user, name=name, phone=phone, email=email,
+                                          language=language, department=department)
+    except IntegrityError as exc:
+        raise DomainError("conflict", _("The username “%(username)s” is taken.")
+                          % {"username": username}) from exc

@@ -71,6 +71,8 @@ GRID_OFFICERS = [
 ROAD_CHIEFS = ["马振华", "梁国栋", "宋文斌", "唐志刚", "许明辉"]
 COMMUNITY_HEADS = ["冯桂兰", "邓建军", "曹玉梅", "彭长青", "曾慧敏", "萧国庆", "田素珍", "潘立新"]
 SUPERVISORS = [("supervisor", "钱文渊"), ("supervisor02", "蒋慧芳")]
+# District staff who keep the reference data (局管理员): a duty bureau_admin at the district.
+BUREAU_ADMINS = [("bureau_admin", "沈志远")]
 # (username, name, department code)
 HANDLERS = [
     ("handler_hw", "袁志勇", "HW"), ("handler_yl", "蔡秀兰", "YL"), ("handler_sz", "贾建华", "SZ"),

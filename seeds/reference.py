@@ -30,11 +30,13 @@ from gridmgmt.models import (
 )
 from gridmgmt.services import calendar_fill_from_holidays
 from gridmgmt.worktime import DEFAULT_PERIODS
+from tasks_app.authority import REFERENCE_DELETABLE, REFERENCE_MODELS
 from tasks_app.models import Campaign, Category
 
 from . import data, geo
 
 SUPERVISOR_GROUP = "督导组"
+BUREAU_ADMIN_GROUP = "局管理员"
 DEFAULT_PASSWORD = "demo12345"
 
 
@@ -84,12 +86,12 @@ class _Loader:
             self.created_users += 1
         return user
 
-    def officer(self, username: str, name: str, role_label: str, *, staff: bool = False,
+    def officer(self, username: str, name: str, role_label: str, *, group: Group | None = None,
                 department: Department | None = None) -> Officer:
         self.serial += 1
-        user = self.user(username, staff=staff)
-        if staff:
-            user.groups.add(self.supervisor_group)
+        user = self.user(username, staff=group is not None)
+        if group is not None:
+            user.groups.add(group)
         officer, _ = Officer.objects.get_or_create(
             user=user,
             defaults={
@@ -111,7 +113,7 @@ class _Loader:
 
     # -- the whole set ----------------------------------------------------------------------------
     def load(self) -> Reference:
-        self.supervisor_group = self._supervisor_group()
+        supervisors, bureau_admins = self._groups()
         district, _ = Region.objects.get_or_create(
             code=data.DISTRICT[0], defaults={"name": data.DISTRICT[1],
                                              "level": Region.Level.DISTRICT})
@@ -134,11 +136,15 @@ class _Loader:
 
         self.user("admin", superuser=True)
         self.logins.append(Login("admin", "superuser (not an officer)"))
+        for username, name in data.BUREAU_ADMINS:
+            o = self.officer(username, name, "bureau administrator", group=bureau_admins)
+            self.duty(o, Role.BUREAU_ADMIN, region=district)
         for username, name in data.SUPERVISORS:
-            o = self.officer(username, name, "district supervisor", staff=True)
+            o = self.officer(username, name, "district supervisor", group=supervisors)
             self.duty(o, Role.DISTRICT_SUPERVISOR, region=district)
         for code, _name, username, name in data.STREETS:
-            o = self.officer(username, name, f"street leader, {streets[code].name}", staff=True)
+            o = self.officer(username, name, f"street leader, {streets[code].name}",
+                             group=supervisors)
             self.duty(o, Role.STREET_LEADER, region=streets[code])
         for n, ((code, *_), name) in enumerate(
                 zip(data.COMMUNITIES, data.COMMUNITY_HEADS, strict=True), 1):
@@ -233,16 +239,45 @@ class _Loader:
                 campaign.categories.set(Category.objects.filter(code__in=cats))
                 campaign.streets.set(streets.values())
 
-    def _supervisor_group(self) -> Group:
-        # Supervisors work in the admin console: they may read and edit, never delete history.
-        group, created = Group.objects.get_or_create(name=SUPERVISOR_GROUP)
-        if created:
-            group.permissions.set(Permission.objects.filter(
-                Q(content_type__app_label__in=["gridmgmt", "tasks_app"]),
-                Q(codename__startswith="view_") | Q(codename__startswith="change_")
-                | Q(codename__startswith="add_"),
-            ))
-        return group
+    def _groups(self) -> tuple[Group, Group]:
+        """The least each console role needs; authority still decides on top of them (duties,
+        area, nobody editing their own scope or score). Permissions are set when a group is made
+        and never overwritten after, so an operator's changes stay."""
+        return (_group(SUPERVISOR_GROUP, supervisor_permissions()),
+                _group(BUREAU_ADMIN_GROUP, bureau_admin_permissions()))
+
+
+def _group(name: str, permissions) -> Group:
+    group, created = Group.objects.get_or_create(name=name)
+    if created:
+        group.permissions.set(permissions)
+    return group
+
+
+def _perm(action: str, model) -> Q:
+    return Q(content_type__app_label=model._meta.app_label,
+             codename=f"{action}_{model._meta.model_name}")
+
+
+def supervisor_permissions():
+    """督导组: street leaders and district supervisors read tasks, their records and reference
+    data; they act on tasks through the workbench's services, which ask authority, and edit no
+    row directly."""
+    return Permission.objects.filter(content_type__app_label__in=["gridmgmt", "tasks_app"],
+                                     codename__startswith="view_")
+
+
+def bureau_admin_permissions():
+    """局管理员: read what supervisors read; add and change reference data; delete only the rows
+    nothing else records (a calendar's days and periods, a category's Open311 questions)."""
+    edits = Q(pk__in=[])
+    for model in REFERENCE_MODELS:
+        edits |= _perm("add", model) | _perm("change", model)
+    for model in REFERENCE_DELETABLE:
+        edits |= _perm("delete", model)
+    return Permission.objects.filter(
+        Q(content_type__app_label__in=["gridmgmt", "tasks_app"], codename__startswith="view_")
+        | edits)
 
 
 def load_reference(*, password: str = DEFAULT_PASSWORD, now: datetime) -> Reference:

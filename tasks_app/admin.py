@@ -6,24 +6,23 @@ tasks of their duties (``selectors.tasks_visible_to``)."""
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import HttpResponseNotAllowed
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from gridmgmt import clock
 from gridmgmt.models import Region
 
-from . import authority, selectors
+from . import (
+    admin_reference,  # noqa: F401  (registers the reference data's admins)
+    authority,
+    selectors,
+)
 from .console import actions as console_actions
 from .console import badges, workbench
-from .console import campaigns as console_campaigns
 from .console import filters as console_filters
 from .models import (
-    Campaign,
-    Category,
     Escalation,
-    EvaluationScheme,
     Notification,
     Photo,
     Submission,
@@ -58,72 +57,6 @@ class ScopedToTasksMixin:
         if request.user.is_superuser:
             return qs
         return qs.filter(task__in=selectors.tasks_visible_to(request.user).values("pk"))
-
-
-# -- categories and campaigns -------------------------------------------------------------------
-
-@admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "time_limit", "time_unit", "points",
-                    "high_deduction", "default_department", "auto_dispatch", "is_active"]
-    list_filter = ["kind", "time_unit", "high_deduction", "auto_dispatch", "is_active",
-                   "default_department"]
-    search_fields = ["code", "name"]
-    autocomplete_fields = ["default_department"]
-    list_select_related = ["default_department"]
-    fieldsets = [
-        (None, {"fields": ["code", "name", "kind", "is_active"]}),
-        (_("Time limit and points"),
-         {"fields": ["time_limit", "time_unit", "points", "high_deduction"]}),
-        (_("Dispatch"), {"fields": ["default_department", "auto_dispatch"]}),
-        (_("Repeats"), {"fields": ["repeat_radius_m", "repeat_window_days"]}),
-        (_("Escalation ladder"), {"fields": ["yellow_ratio", "level2_limits", "level3_limits"]}),
-    ]
-
-
-@admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["name", "lead_department", "starts_on", "deadline", "task_count",
-                    console_campaigns.progress_column]
-    readonly_fields = [console_campaigns.progress_panel]
-    list_filter = ["lead_department"]
-    search_fields = ["name", "description"]
-    date_hierarchy = "starts_on"
-    autocomplete_fields = ["lead_department", "streets", "grids"]
-    filter_horizontal = ["cooperating_departments", "categories"]
-    list_select_related = ["lead_department"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            n_tasks=Count("tasks"),
-            **console_campaigns.progress_annotations(request.user, clock.now()))
-
-    def get_fields(self, request, obj=None):
-        # The campaign's progress heads its page; a campaign being added has none yet.
-        fields = [f for f in super().get_fields(request, obj)
-                  if f is not console_campaigns.progress_panel]
-        return fields if obj is None else [console_campaigns.progress_panel, *fields]
-
-    @admin.display(description=_("tasks"), ordering="n_tasks")
-    def task_count(self, obj: Campaign) -> int:
-        return obj.n_tasks
-
-
-@admin.register(EvaluationScheme)
-class EvaluationSchemeAdmin(admin.ModelAdmin):
-    """The weights of the monthly composite score; one scheme is active at a time."""
-
-    list_display = ["name", "is_active", "base", "updated_at"]
-    list_filter = ["is_active"]
-    search_fields = ["name"]
-    readonly_fields = ["updated_at"]
-    fieldsets = [
-        (None, {"fields": ["name", "is_active", "base", "updated_at"]}),
-        (_("Rates (weight × fraction 0–1)"), {"fields": [
-            "w_closed_rate", "w_on_time_rate", "w_rework_rate", "w_extension_rate",
-            "w_patrol_rate", "w_third_party_rate"]}),
-        (_("Counts (weight × number)"), {"fields": ["w_overdue", "w_repeats", "w_points"]}),
-    ]
 
 
 # -- tasks --------------------------------------------------------------------------------------
@@ -161,7 +94,8 @@ class TaskAdmin(admin.ModelAdmin):
     list_display = ["code", "title", "category", "status", badges.light_badge,
                     badges.level_badge, badges.time_left, badges.repeat_mark, badges.grid_name,
                     "assignee", "reported_at"]
-    list_filter = [console_filters.ProgressFilter, "status", "light",
+    list_filter = [console_filters.QueueFilter, console_filters.ProgressFilter, "status",
+                   "light",
                    console_filters.EscalationLevelFilter,
                    "supervised", RepeatFilter, StreetFilter, console_filters.CommunityFilter,
                    console_filters.GridFilter, "road", "department", "category", "source",
@@ -176,6 +110,10 @@ class TaskAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return selectors.tasks_visible_to(request.user)
+
+    def get_ordering(self, request):
+        # A queue lists its most urgent task first.
+        return console_filters.queue_ordering(request) or super().get_ordering(request)
 
     def has_add_permission(self, request) -> bool:
         # A report is located, dispatched and checked for repeats by services.task_report.

@@ -7,11 +7,16 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from .. import selectors
+from ..console.reference_admin import AuthorityAdminMixin
 from ..models import Open311Client, Open311Request, ServiceAttribute
 
 
 @admin.register(Open311Client)
-class Open311ClientAdmin(admin.ModelAdmin):
+class Open311ClientAdmin(AuthorityAdminMixin, admin.ModelAdmin):
+    """Reference data: bureau administrators issue keys; a client is deactivated, never deleted
+    (its requests point at it)."""
+
     list_display = ["name", "source", "key_prefix", "is_active", "created_at"]
     list_filter = ["is_active", "source"]
     search_fields = ["name", "key_prefix"]
@@ -25,7 +30,8 @@ class Open311ClientAdmin(admin.ModelAdmin):
         if key:
             self._show_key(request, obj, key)
 
-    @admin.action(description=_("Issue a new API key (the old one stops working)"))
+    @admin.action(description=_("Issue a new API key (the old one stops working)"),
+                  permissions=["change"])
     def issue_new_key(self, request, queryset):
         for client in queryset:
             key = client.issue_key()
@@ -40,6 +46,8 @@ class Open311ClientAdmin(admin.ModelAdmin):
 
 @admin.register(Open311Request)
 class Open311RequestAdmin(admin.ModelAdmin):
+    """A record of who filed a task: read-only, limited to the tasks the user may see."""
+
     list_display = ["task", "client", "created_at"]
     list_filter = ["client"]
     search_fields = ["task__code", "token", "email", "phone"]
@@ -52,9 +60,16 @@ class Open311RequestAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(
+            task__in=selectors.tasks_visible_to(request.user).values("pk"))
+
 
 @admin.register(ServiceAttribute)
-class ServiceAttributeAdmin(admin.ModelAdmin):
+class ServiceAttributeAdmin(AuthorityAdminMixin, admin.ModelAdmin):
     list_display = ["category", "code", "description", "datatype", "required", "order"]
     list_filter = ["category", "datatype", "required"]
     search_fields = ["code", "description", "category__code", "category__name"]
