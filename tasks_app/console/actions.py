@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from gridmgmt import clock
-from gridmgmt.models import Duty, Officer, Role
+from gridmgmt.models import Officer
 
-from .. import services
+from .. import authority, services
 from ..errors import DomainError
 from ..models import Campaign, Task
+from .candidates import area_candidates
 
-FIELD_ROLES = (Role.GRID_OFFICER, Role.ROAD_CHIEF, Role.HANDLER)
 MAX_REFUSALS_LISTED = 30
 
 
@@ -37,12 +37,15 @@ class ReassignForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("Note"), required=False,
                            widget=forms.Textarea(attrs={"rows": 2, "cols": 60}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        # Officers who hold a field role now: grid officers, road chiefs, department handlers.
-        holding = Duty.objects.valid_at(clock.now()).filter(role__in=FIELD_ROLES)
-        self.fields["assignee"].queryset = Officer.objects.filter(
-            pk__in=holding.values("officer_id")).select_related("department").order_by("name")
+        # The field officers of the dispatcher's area, each with their open load (the same
+        # roster as the workbench's dispatch, without a task's own suggestions).
+        loads = {c.officer.pk: c for c in area_candidates(authority.of(actor))}
+        field = self.fields["assignee"]
+        field.queryset = Officer.objects.filter(pk__in=list(loads)) \
+            .select_related("department").order_by("name", "pk")
+        field.label_from_instance = lambda officer: loads[officer.pk].label
 
 
 class CampaignForm(forms.Form):
@@ -102,7 +105,8 @@ def _intermediate(modeladmin, request, queryset, form, *, action: str, title: st
 @admin.action(description=gettext_lazy("Reassign to another officer…"),
               permissions=["change"])
 def reassign(modeladmin, request, queryset):
-    form = ReassignForm(request.POST if "apply" in request.POST else None)
+    form = ReassignForm(request.POST if "apply" in request.POST else None,
+                        actor=request.user)
     if not form.is_bound or not form.is_valid():
         return _intermediate(modeladmin, request, queryset, form, action="reassign",
                              title=_("Reassign tasks"),

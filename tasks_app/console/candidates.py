@@ -18,11 +18,9 @@ from gridmgmt import clock
 from gridmgmt.models import Department, Grid, Officer, Region, Road, Role
 from gridmgmt.selectors import officers_holding, officers_on_duty
 
-from ..authority import Authority
+from ..authority import FIELD_ROLES, Authority
 from ..models import Task
 from ..workflow import OPEN_STATUSES
-
-FIELD_ROLES = [Role.GRID_OFFICER, Role.ROAD_CHIEF, Role.HANDLER]
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ def _area_roster(auth: Authority, at: datetime) -> QuerySet[Officer]:
     of its districts' departments (and its own), and the road chiefs of its roads (every road,
     for the district level: roads belong to no street)."""
     if auth.is_superuser:
-        return officers_on_duty(roles=FIELD_ROLES, at=at, grids=Grid.objects.all(),
+        return officers_on_duty(roles=sorted(FIELD_ROLES), at=at, grids=Grid.objects.all(),
                                 roads=Road.objects.all(), departments=Department.objects.all())
     area = auth.area
     regions = list(Region.objects.filter(pk__in=area.all_regions)
@@ -75,7 +73,7 @@ def _area_roster(auth: Authority, at: datetime) -> QuerySet[Officer]:
     departments = Department.objects.filter(district__in=districts - {None}) \
         | Department.objects.filter(pk__in=area.departments)
     roads = Road.objects.all() if district_level else Road.objects.filter(pk__in=area.roads)
-    return officers_on_duty(roles=FIELD_ROLES, at=at, grids=auth.grids(), roads=roads,
+    return officers_on_duty(roles=sorted(FIELD_ROLES), at=at, grids=auth.grids(), roads=roads,
                             departments=departments)
 
 

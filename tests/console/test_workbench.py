@@ -315,3 +315,22 @@ def test_photos_before_and_after_sit_side_by_side_through_the_scoped_view(superv
     urls = [reverse("mobile:photo", args=[p.pk]) for p in task.photos.order_by("pk")]
     assert all(f'<img src="{u}"' in pair for u in urls)
     assert "/media/" not in html
+
+
+def test_bulk_reassign_lists_the_field_officers_of_the_actors_area_with_their_load(
+        street_leader_client, world):
+    task = assigned(world)
+    page = street_leader_client.post(reverse("admin:tasks_app_task_changelist"), {
+        "action": "reassign", "_selected_action": [task.pk]}, **EN)
+    assert page.status_code == 200
+    field = page.context["form"].fields["assignee"]
+    labels = {o.name: field.label_from_instance(o) for o in field.queryset}
+    # His street's grid officer (with the task he carries) and the district's handlers; not
+    # the other street's grid officer, nor anyone who is not a field officer.
+    assert labels["grid1"] == "grid1 · 1 open"
+    assert "handler" in labels and "grid2" not in labels and "streetlead" not in labels
+    response = street_leader_client.post(reverse("admin:tasks_app_task_changelist"), {
+        "action": "reassign", "_selected_action": [task.pk], "apply": "1",
+        "assignee": world.other_grid_officer.pk}, **EN)
+    assert response.status_code == 200 and response.context["form"].errors
+    assert Task.objects.get(pk=task.pk).assignee == world.grid_officer
