@@ -122,16 +122,6 @@ def reassign(modeladmin, request, queryset):
     return None
 
 
-@admin.action(description=gettext_lazy("Approve the requested extension"),
-              permissions=["change"])
-def approve_extension(modeladmin, request, queryset):
-    done, refused = _apply(queryset, lambda task: services.task_decide_extension(
-        task=task, actor=request.user, approved=True))
-    _report(request, done, refused, ngettext(
-        "Approved the extension of %(n)d task.", "Approved the extensions of %(n)d tasks.", done)
-        % {"n": done})
-
-
 @admin.action(description=gettext_lazy("Urge: remind the assignee now"), permissions=["change"])
 def urge(modeladmin, request, queryset):
     done, refused = _apply(queryset, lambda task: services.task_urge(
@@ -159,4 +149,6 @@ def add_to_campaign(modeladmin, request, queryset):
     return None
 
 
-ACTIONS = [reassign, approve_extension, urge, add_to_campaign]
+# No bulk verify and no bulk extension decision: each fix and each request for more time is
+# looked at on its task's page (the 待核查 and 延期申请 queues list them).
+ACTIONS = [reassign, urge, add_to_campaign]

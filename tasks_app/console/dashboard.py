@@ -21,7 +21,7 @@ from gridmgmt.models import Department, Grid, Region, Road
 from .. import authority
 from ..selectors import Hotspot, repeat_hotspots, tasks_visible_to
 from ..workflow import Status
-from . import states
+from . import queues, states
 from .badges import human_duration, level_badge
 from .links import reported_on, task_url, tasks_url
 
@@ -53,6 +53,8 @@ class Dashboard:
     streets: list[dict]
     departments: list[dict]
     charts: dict = field(default_factory=dict)
+    queues: list[queues.Counted] = field(default_factory=list)
+    queue_counts: dict[str, int] = field(default_factory=dict)
 
 
 def _scope_label(user: AbstractBaseUser, now: datetime) -> str:
@@ -81,12 +83,10 @@ def _counts(tasks, now: datetime, week: datetime) -> dict[str, int]:
         red=Count("pk", filter=states.overdue(now)),
         yellow=Count("pk", filter=states.yellow(now)),
         green=Count("pk", filter=states.green(now)),
-        reported=Count("pk", filter=Q(status=Status.REPORTED)),
-        on_hold=Count("pk", filter=Q(status=Status.ON_HOLD)),
-        submitted=Count("pk", filter=Q(status=Status.SUBMITTED)),
         new_week=Count("pk", filter=states.reported_since(week)),
         closed_week=Count("pk", filter=states.closed_since(week)),
         late_week=Count("pk", filter=states.late_since(week, now)),
+        **queues.aggregates(),
     )
 
 
@@ -164,6 +164,7 @@ def dashboard_for(user: AbstractBaseUser, *, now: datetime) -> Dashboard:
     tasks = tasks_visible_to(user, at=now)
     week = states.week_start(now)
     c = _counts(tasks, now, week)
+    queue_counts = queues.counts_from(c)
     lights = [
         Figure(_("Overdue (red)"), c["red"], tasks_url(progress="overdue"), "red"),
         Figure(_("Near the deadline (yellow)"), c["yellow"], tasks_url(progress="yellow"),
@@ -171,10 +172,8 @@ def dashboard_for(user: AbstractBaseUser, *, now: datetime) -> Dashboard:
         Figure(_("Within time (green)"), c["green"], tasks_url(progress="green"), "green"),
     ]
     waiting = [
+        # What waits for a decision is the queue strip above.
         Figure(_("Open in all"), c["open"], tasks_url(progress="open"), "open"),
-        Figure(_("To dispatch"), c["reported"], tasks_url(status__exact=Status.REPORTED)),
-        Figure(_("To verify"), c["submitted"], tasks_url(status__exact=Status.SUBMITTED)),
-        Figure(_("On hold"), c["on_hold"], tasks_url(status__exact=Status.ON_HOLD)),
     ]
     week_figures = [
         Figure(_("New"), c["new_week"], tasks_url(progress="new_week"), "open"),
@@ -200,4 +199,5 @@ def dashboard_for(user: AbstractBaseUser, *, now: datetime) -> Dashboard:
         waiting=waiting, week=week_figures, overdue=_most_overdue(tasks, now),
         overdue_url=tasks_url(progress="overdue"), hotspots=_hotspots(tasks, now),
         streets=streets, departments=departments, charts=charts,
+        queues=queues.listed(queue_counts), queue_counts=queue_counts,
     )

@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 from gridmgmt import clock
 from gridmgmt.models import Grid, Region
 
-from . import states
+from . import queues, states
 
 MAX_LISTED_GRIDS = 30
 
@@ -95,6 +95,7 @@ class GridFilter(admin.SimpleListFilter):
             return queryset.filter(grid_id=self.value())
         return queryset
 
+
 class EscalationLevelFilter(admin.SimpleListFilter):
     """The escalation ladder's levels in words (the field stores -1 for "not escalated")."""
 
@@ -116,3 +117,25 @@ class EscalationLevelFilter(admin.SimpleListFilter):
             return queryset.filter(escalation_level=int(value))
         return queryset
 
+
+class QueueFilter(admin.SimpleListFilter):
+    """The supervisors' queues (待派遣, 待核查, 延期申请, 挂账, 督办, 返工), each listed most urgent
+    first (``TaskAdmin.get_ordering`` reads ``queue_ordering``)."""
+
+    title = _("queue")
+    parameter_name = queues.PARAM
+
+    def lookups(self, request, model_admin):
+        return [(queue.key, queue.label) for queue in queues.QUEUES]
+
+    def queryset(self, request, queryset):
+        queue = queues.BY_KEY.get(self.value() or "")
+        return queryset if queue is None else queryset.filter(queue.q)
+
+
+def queue_ordering(request) -> tuple | None:
+    """A queue's order of urgency, when the list shows a queue and no column was chosen."""
+    queue = queues.BY_KEY.get(request.GET.get(queues.PARAM, ""))
+    if queue is None or request.GET.get("o"):
+        return None
+    return queue.ordering

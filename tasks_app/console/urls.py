@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import path
 
-from . import views, workbench
+from . import desk, views, workbench
 
 app_name = "console"
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path("evaluation/", admin.site.admin_view(views.evaluation_page), name="evaluation"),
     path("evaluation/export.xlsx", admin.site.admin_view(views.evaluation_xlsx),
          name="evaluation-xlsx"),
+    # The registration desk (立案).
+    path("desk/", admin.site.admin_view(desk.desk), name="desk"),
+    path("desk/nearby/", admin.site.admin_view(desk.nearby), name="desk-nearby"),
     # The task workbench's actions (its page is the task's change URL: TaskAdmin.change_view).
     path("tasks_app/task/<int:pk>/act/<slug:name>/", admin.site.admin_view(workbench.act),
          name="task-act"),

@@ -71,19 +71,6 @@ def test_reassign_without_an_officer_shows_the_form_again(supervisor_client, wor
     assert Task.objects.get(pk=task.pk).version == task.version
 
 
-def test_approving_extensions_reports_tasks_without_a_request(supervisor_client, world):
-    asked = report(world, g1_point(0))
-    services.task_request_extension(task=asked, actor=world.grid_officer.user,
-                                    until=asked.deadline + timedelta(days=2), reason="需要设备")
-    not_asked = report(world, g1_point(1))
-    response = _act(supervisor_client, "approve_extension", [asked, not_asked])
-    messages = _messages(response)
-    assert "Approved the extension of 1 task." in messages
-    assert f"{not_asked.code} — No extension request is waiting." in messages
-    asked.refresh_from_db()
-    assert asked.extension_count == 1 and asked.extension_requested_until is None
-
-
 def test_urging_sends_one_reminder_and_refuses_a_second_within_the_hour(supervisor_client,
                                                                        world):
     task = report(world, g1_point(0))

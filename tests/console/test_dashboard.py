@@ -35,13 +35,16 @@ def scene(world, wednesday):
 
 
 def _figures(dashboard) -> dict[str, int]:
-    return {fig.url: fig.value for fig in dashboard.lights + dashboard.waiting + dashboard.week}
+    return {fig.url: fig.value for fig in dashboard.lights + dashboard.waiting + dashboard.week
+            + dashboard.queues}
 
 
 def test_a_district_supervisor_sees_the_districts_figures(supervisor_client, scene):
     d = supervisor_client.get(INDEX).context["dashboard"]
     assert [fig.value for fig in d.lights] == [3, 1, 2]  # red, yellow, green
-    assert [fig.value for fig in d.waiting] == [7, 0, 1, 0]  # open, to dispatch/verify, held
+    assert [fig.value for fig in d.waiting] == [7]  # open
+    # The queues: to dispatch, to verify, extension requests, held, supervised, rework.
+    assert [q.value for q in d.queues] == [0, 1, 0, 0, 0, 0]
     assert [fig.value for fig in d.week] == [8, 1, 3]  # new, closed, missed the deadline
     # The most overdue first.
     assert [row["task"].pk for row in d.overdue] == [
