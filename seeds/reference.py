@@ -137,13 +137,16 @@ class _Loader:
         self.user("admin", superuser=True)
         self.logins.append(Login("admin", "superuser (not an officer)"))
         for username, name in data.BUREAU_ADMINS:
-            o = self.officer(username, name, "bureau administrator", group=bureau_admins)
+            o = self.officer(username, name, "bureau administrator: console, edits reference data",
+                             group=bureau_admins)
             self.duty(o, Role.BUREAU_ADMIN, region=district)
         for username, name in data.SUPERVISORS:
-            o = self.officer(username, name, "district supervisor", group=supervisors)
+            o = self.officer(username, name, "district supervisor: console, the district's tasks",
+                             group=supervisors)
             self.duty(o, Role.DISTRICT_SUPERVISOR, region=district)
         for code, _name, username, name in data.STREETS:
-            o = self.officer(username, name, f"street leader, {streets[code].name}",
+            o = self.officer(username, name,
+                             f"street leader, {streets[code].name}: console, its tasks",
                              group=supervisors)
             self.duty(o, Role.STREET_LEADER, region=streets[code])
         for n, ((code, *_), name) in enumerate(
