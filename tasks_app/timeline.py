@@ -63,7 +63,9 @@ def timeline(task: Task) -> list[Entry]:
     entries = [_event_entry(e, names) for e in events]
     entries += [_escalation_entry(x) for x in task.escalations.order_by("crossed_at", "level")]
     entries += _alert_entries(task)
-    entries.sort(key=lambda e: (e.at, e.order))
+    # To the second, then events before the escalations and alerts they caused (a repeat's
+    # escalation and an urge's reminder are written a moment before their event).
+    entries.sort(key=lambda e: (e.at.replace(microsecond=0), e.order))
     return entries
 
 

@@ -29,12 +29,14 @@ from .. import services
 from ..authority import Channel
 from ..models import Photo, Task
 from ..selectors import tasks_visible_to
+from ..timeline import timeline
 from . import serializers as s
 from .base import ApiViewMixin
 from .concurrency import REPLAYED_HEADER, etag, expected_version, run_once
 from .errors import error_responses
 from .filters import TaskFilter, TaskOrdering
 from .parsers import BoundedJSONParser
+from .timeline import INCLUDE, TimelineEntrySerializer, timeline_data
 
 IF_MATCH = OpenApiParameter(
     "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
@@ -241,13 +243,14 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     # -- history and photos --------------------------------------------------------------------
 
-    @extend_schema(summary=_("The task's event log, oldest first"), responses={
-        200: s.TaskEventSerializer(many=True), **error_responses(404)})
+    @extend_schema(summary=_("The task's event log, oldest first"), parameters=[INCLUDE],
+                   responses={200: TimelineEntrySerializer(many=True), **error_responses(404)})
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def events(self, request, pk=None):
         task = self.get_object()
-        events = task.events.select_related("actor__officer").order_by("created_at", "pk")
-        return Response(s.TaskEventSerializer(events, many=True).data)
+        include = request.query_params.get("include", "")
+        return Response(timeline_data(timeline(task),
+                                      include_escalations=include == "escalations"))
 
     @extend_schema(methods=["GET"], summary=_("The task's photos"), responses={
         200: s.PhotoSerializer(many=True), **error_responses(404)})

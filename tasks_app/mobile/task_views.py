@@ -20,6 +20,7 @@ from ..deadlines import light_at
 from ..errors import DomainError
 from ..models import Photo, Task
 from ..selectors import is_verifier_for, officer_of, submitter_of, tasks_visible_to
+from ..timeline import timeline
 from ..workflow import CLOCK_RUNNING, Status
 from . import forms
 from .common import (
@@ -79,14 +80,15 @@ def task_page(request: HttpRequest, pk: int) -> HttpResponse:
     task = task_for_page(user=request.user, pk=pk, now=now)
     if task is None:
         raise Http404
-    events = list(task.events.select_related("actor__officer"))
+    # Events, escalations and alerts in words, as on the console (tasks_app/timeline.py).
+    entries = timeline(task)
     photos = list(task.photos.all())
-    actions = _available_actions(request, task, events)
+    actions = _available_actions(request, task, entries)
     task.clock_text, task.overdue = clock_text(task, now)
     task.live_light = light_at(task, now) if task.status in CLOCK_RUNNING else task.light
     default_until = timezone.localtime(max(task.deadline or now, now) + timedelta(days=1))
     context = {
-        "task": task, "events": events, "photos": photos, "actions": actions,
+        "task": task, "entries": entries, "photos": photos, "actions": actions,
         "submit_form": forms.SubmitForm(),
         "extend_form": forms.ExtendForm(
             initial={"until": default_until.strftime("%Y-%m-%dT%H:%M")}),

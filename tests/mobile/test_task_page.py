@@ -39,7 +39,7 @@ def test_the_assignee_sees_the_task_and_may_start_it(client, world):
     assert reverse("mobile:submit", args=[task.pk]) not in html
     assert reverse("mobile:extend", args=[task.pk]) in html
     assert reverse("mobile:verify", args=[task.pk]) not in html
-    assert "Reported" in html  # the timeline
+    assert "inspector reported it; dispatched automatically" in html  # the timeline, in words
 
 
 def test_someone_else_in_scope_sees_no_actions(client, world, red_task):
