@@ -22,7 +22,7 @@ from rest_framework.request import Request
 
 from ..errors import DomainError
 from ..models import Submission, Task
-from .errors import IdempotencyKeyReused
+from .errors import IdempotencyKeyReused, PreconditionRequired
 
 _TAG = re.compile(r'^\s*"?(\d{1,9})"?\s*$')
 _KEY = re.compile(r"^[\x21-\x7e]{1,64}$")  # visible ASCII, as long as Submission.key allows
@@ -34,12 +34,17 @@ def etag(task: Task) -> str:
 
 
 def expected_version(request: Request, task: Task) -> int | None:
-    """The version the caller's If-Match asks for, or None when it sends none (or ``*``).
+    """The version the caller's If-Match asks for, or None for ``If-Match: *`` (the caller
+    says, explicitly, that any version will do).
 
-    Raises DomainError("stale_version") at once when no tag matches the task as read, so a stale
-    request never reaches the service; a tag that matches is passed on and re-checked there."""
+    Every write to an existing task needs If-Match: without it the answer is 428, so a client
+    that forgets it cannot overwrite a change it never saw. Raises DomainError("stale_version")
+    at once when no tag matches the task as read, so a stale request never reaches the service;
+    a tag that matches is passed on and re-checked there under the row lock."""
     raw = request.headers.get("If-Match")
-    if raw is None or raw.strip() == "*":
+    if raw is None or not raw.strip():
+        raise PreconditionRequired()
+    if raw.strip() == "*":
         return None
     tags = {int(m.group(1)) for part in raw.split(",") if (m := _TAG.match(part))}
     if task.version in tags:

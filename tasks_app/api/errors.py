@@ -21,6 +21,12 @@ from rest_framework.views import set_rollback
 from ..errors import DomainError
 
 
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_code = "precondition_required"
+    default_detail = _('Send If-Match with the task\'s ETag as last read, e.g. If-Match: "3".')
+
+
 class IdempotencyKeyReused(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_code = "idempotency_key_reused"
@@ -88,6 +94,8 @@ _DESCRIPTIONS = {
     412: _("If-Match names an older version of the task (code stale_version); nothing changed."),
     413: _("The photo is too large in bytes or pixels (code photo_too_large)."),
     415: _("Unsupported media type."),
+    428: _("If-Match is missing (code precondition_required): every write to an existing "
+           "task sends the ETag it last read; nothing changed."),
     422: _("Unprocessable: a point outside every grid, or a reused Idempotency-Key."),
     429: _("Too many requests."),
 }

@@ -39,8 +39,9 @@ from .parsers import BoundedJSONParser
 from .timeline import INCLUDE, TimelineEntrySerializer, timeline_data
 
 IF_MATCH = OpenApiParameter(
-    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
-    description=_('The task\'s ETag as last read, e.g. "3". A stale one answers 412.'))
+    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+    description=_('The task\'s ETag as last read, e.g. "3". Required: without it the answer is '
+                  '428; a stale one answers 412.'))
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
     description=_("Any unique string up to 64 characters; a retry with the same key gets the "
@@ -67,7 +68,8 @@ class ImageRenderer(BaseRenderer):
 def _action_schema(body: type | None, summary: str, *errors: int, **kwargs: Any):
     return extend_schema(
         summary=summary, request=body, parameters=[IF_MATCH, IDEMPOTENCY_KEY, ETAG],
-        responses={200: ETAG_HEADER, **error_responses(400, 403, 404, 409, 412, *errors)},
+        responses={200: ETAG_HEADER,
+                   **error_responses(400, 403, 404, 409, 412, 422, 428, *errors)},
         **kwargs,
     )
 
@@ -157,7 +159,7 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     @extend_schema(
         summary=_("Edit a task's title, description or address (supervisors)"),
         request=s.TaskUpdateSerializer, parameters=[IF_MATCH, IDEMPOTENCY_KEY, ETAG],
-        responses={200: ETAG_HEADER, **error_responses(400, 403, 404, 412)})
+        responses={200: ETAG_HEADER, **error_responses(400, 403, 404, 412, 422, 428)})
     def partial_update(self, request, *args, **kwargs):
         def update(*, task, actor, expected_version, **changes):
             return services.task_update_details(task=task, actor=actor, changes=changes,
@@ -258,7 +260,8 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         methods=["POST"], summary=_("Add a photo"),
         parameters=[IF_MATCH, IDEMPOTENCY_KEY, ETAG],
         request={"multipart/form-data": s.PhotoUploadSerializer},
-        responses={201: s.PhotoSerializer, **error_responses(400, 403, 404, 409, 412, 413, 415)})
+        responses={201: s.PhotoSerializer,
+                   **error_responses(400, 403, 404, 409, 412, 413, 415, 422, 428)})
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[],
             parser_classes=[MultiPartParser, FormParser])
     def photos(self, request, pk=None):

@@ -4,6 +4,7 @@ tasks in known places and states (built through the services, as the app would).
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -16,6 +17,7 @@ from rest_framework.test import APIClient
 
 from gridmgmt.models import Region
 from tasks_app import services
+from tasks_app.models import Task
 from tasks_app.workflow import Status
 from tests import factories as f
 
@@ -53,14 +55,43 @@ def live_server(request):
     server.stop()
 
 
+_TASK_WRITE = re.compile(r"^/api/v1/tasks/([0-9]+)/")
+
+
+class ETagClient(APIClient):
+    """Writes to a task as a careful client does: with ``If-Match`` naming the version it read
+    (here read just before the write). A test that means another tag passes HTTP_IF_MATCH; one
+    that means none uses ``client_for(who, if_match=False)``."""
+
+    send_if_match = True
+
+    def _if_match(self, path: str, extra: dict) -> dict:
+        found = _TASK_WRITE.match(path)
+        if self.send_if_match and found and "HTTP_IF_MATCH" not in extra:
+            version = Task.objects.filter(pk=int(found.group(1))).values_list(
+                "version", flat=True).first()
+            if version is not None:
+                extra["HTTP_IF_MATCH"] = f'"{version}"'
+        return extra
+
+    def post(self, path, data=None, format=None, content_type=None, follow=False, **extra):
+        return super().post(path, data, format, content_type, follow, **self._if_match(path, extra))
+
+    def patch(self, path, data=None, format=None, content_type=None, follow=False, **extra):
+        return super().patch(path, data, format, content_type, follow,
+                             **self._if_match(path, extra))
+
+
 @pytest.fixture
 def client_for() -> Callable[..., APIClient]:
-    """``client_for(officer_or_user)`` → an APIClient sending that user's token."""
+    """``client_for(officer_or_user)`` → an APIClient sending that user's token, and If-Match
+    on every write to a task (``if_match=False``: none, as a forgetful client)."""
 
-    def make(who) -> APIClient:
+    def make(who, *, if_match: bool = True) -> APIClient:
         user = getattr(who, "user", who)
         token, _ = Token.objects.get_or_create(user=user)
-        client = APIClient()
+        client = ETagClient()
+        client.send_if_match = if_match
         client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
         return client
 

@@ -47,7 +47,8 @@ def test_a_session_works_for_reads_and_needs_csrf_for_writes(world, task_in):
     browser.get("/admin/login/")  # any page that sets the CSRF cookie
     token = browser.cookies["csrftoken"].value
     accepted = browser.post(f"/api/v1/tasks/{task.pk}/start/", {},
-                            content_type="application/json", HTTP_X_CSRFTOKEN=token)
+                            content_type="application/json", HTTP_X_CSRFTOKEN=token,
+                            HTTP_IF_MATCH=f'"{task.version}"')
     assert accepted.status_code == 200
 
 
