@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files, no CDN
     "django_celery_beat",
+    "csp",
     "tasks_app.axes_app.LoginLockoutConfig",  # django-axes, named for the console
     "gridmgmt",
     "tasks_app",
@@ -50,6 +53,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tasks_app.language.UserLanguageMiddleware",  # the language cookie follows the user
@@ -252,6 +257,35 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp) on every response: scripts only from our own static files,
+# never inline (data for scripts goes through json_script, which is not executed). Inline style
+# attributes stay allowed: Swagger UI's page, the browsable API and a chart's height use them,
+# and a style cannot run code. Map tiles may come from the configured tile server.
+_TILE_ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(MAP_TILE_URL)) if MAP_TILE_URL else ""
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *([_TILE_ORIGIN] if _TILE_ORIGIN else [])],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Permissions-Policy (django-permissions-policy): the phone pages use GPS to place a report;
+# nothing uses the other powerful features, so no page (nor anything it frames) gets them.
+PERMISSIONS_POLICY = {
+    "accelerometer": [], "autoplay": [], "camera": [], "display-capture": [],
+    "encrypted-media": [], "fullscreen": [], "geolocation": ["self"], "gyroscope": [],
+    "magnetometer": [], "microphone": [], "midi": [], "payment": [], "usb": [],
+}
 
 LOGGING = {
     "version": 1,

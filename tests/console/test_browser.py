@@ -46,6 +46,9 @@ def desk(browser, seeded, live_server):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Chromium reports what the Content-Security-Policy blocked on the console.
+    page.on("console", lambda msg: errors.append(msg.text)
+            if "Content Security Policy" in msg.text else None)
     yield page
     context.close()
     assert errors == []

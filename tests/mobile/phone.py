@@ -64,8 +64,13 @@ def page(browser, transactional_db, live_server):
     )
     context.set_default_timeout(15_000)
     pg = context.new_page()
+    # Chromium reports what the Content-Security-Policy blocked on the console: none of it.
+    blocked: list[str] = []
+    pg.on("console", lambda msg: blocked.append(msg.text)
+          if "Content Security Policy" in msg.text else None)
     yield pg
     context.close()
+    assert blocked == []
 
 
 def shot(page, name: str) -> None:
