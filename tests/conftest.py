@@ -15,8 +15,14 @@ from gridmgmt.models import Region, Role
 from tests import factories as f
 
 
+def _empty_static_root(tmp_path_factory):
+    root = tmp_path_factory.getbasetemp() / "static-root-empty"
+    root.mkdir(exist_ok=True)
+    return root
+
+
 @pytest.fixture(autouse=True)
-def _plain_http(settings, tmp_path):
+def _plain_http(settings, tmp_path, tmp_path_factory):
     # Production defaults redirect to HTTPS and mark cookies secure; the test client speaks HTTP.
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = False
@@ -25,9 +31,12 @@ def _plain_http(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Hashing ten persona passwords per test with PBKDF2 costs seconds; tests need no strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Production serves hashed static names from collectstatic's manifest; tests have none.
+    # Production serves hashed static names from collectstatic's manifest; tests have none
+    # (except tests/production, which collects them once). An empty STATIC_ROOT keeps WhiteNoise
+    # from warning, once per client, that var/static does not exist.
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STATIC_ROOT = _empty_static_root(tmp_path_factory)
 
 
 def _officer(username: str, role: str, **target):

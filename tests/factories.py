@@ -27,9 +27,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", "pass-12345")
+    # Hashed when the user is built, so it is saved with the row (no save after generation).
+    password = factory.django.Password("pass-12345")
 
 
 class RegionFactory(factory.django.DjangoModelFactory):

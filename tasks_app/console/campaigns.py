@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
@@ -57,11 +57,10 @@ def _bar(fig: dict[str, int]) -> str:
         ("red", fig["n_overdue"], _("overdue")),
         ("open", fig["n_open"] - fig["n_overdue"], _("open, within time")),
     ]
-    segments = "".join(
-        format_html('<span class="seg seg-{}" style="width:{}%" title="{}: {}"></span>',
-                    kind, round(100 * n / total, 1), label, n)
-        for kind, n, label in parts if n > 0)
-    return format_html('<span class="cbar">{}</span>', format_html(segments))
+    segments = format_html_join(
+        "", '<span class="seg seg-{}" style="width:{}%" title="{}: {}"></span>',
+        ((kind, round(100 * n / total, 1), label, n) for kind, n, label in parts if n > 0))
+    return format_html('<span class="cbar">{}</span>', segments)
 
 
 @admin.display(description=gettext_lazy("progress"))
@@ -99,8 +98,8 @@ def progress_panel(campaign: Campaign) -> str:
          _tasks_url(campaign, status__exact="closed", closed_late__exact=1), "late"),
         (_("On-time rate"), rate, _tasks_url(campaign, status__exact="closed"), ""),
     ]
-    tiles = format_html("".join(
-        format_html('<a class="ctile {}" href="{}"><b>{}</b><span>{}</span></a>',
-                    kind, url, value, label) for label, value, url, kind in cells))
+    tiles = format_html_join(
+        "", '<a class="ctile {}" href="{}"><b>{}</b><span>{}</span></a>',
+        ((kind, url, value, label) for label, value, url, kind in cells))
     return format_html('<div class="campaign-progress"><div class="ctiles">{}</div>{}</div>',
                        tiles, _bar(fig) if fig["n_all"] else "")
