@@ -118,7 +118,7 @@ PANEL = {
     "extension-refuse": (gettext_lazy("Refuse the extension"), gettext_lazy("Refuse")),
     "hold": (gettext_lazy("Put on hold"), gettext_lazy("Put on hold")),
     "resume": (gettext_lazy("Resume"), gettext_lazy("Resume")),
-    "void": (gettext_lazy("Void the report"), gettext_lazy("Void")),
+    "void": (gettext_lazy("Void the report"), gettext_lazy("Void this report")),
     "urge": (gettext_lazy("Urge the assignee"), gettext_lazy("Send a reminder")),
     "plan": (gettext_lazy("Plan"), gettext_lazy("Save the plan")),
     "campaign": (gettext_lazy("Add to a campaign"), gettext_lazy("Add")),
@@ -126,6 +126,8 @@ PANEL = {
     "correct": (gettext_lazy("Correct the category or source"), gettext_lazy("Correct")),
 }
 PANEL_ORDER = list(PANEL)
+# Less frequent ones fold away under their heading.
+FOLDED = {"plan", "campaign", "details", "correct"}
 
 
 def _authority(request: HttpRequest) -> Authority:
@@ -167,7 +169,8 @@ def _clock(task: Task, now) -> dict:
     """Light, time left or overdue, in working time where the category counts it so."""
     running = task.status in CLOCK_RUNNING
     light = light_at(task, now) if running and task.deadline else None
-    info = {"light": light, "time_left": badges.time_left(task),
+    left = badges.time_left(task)
+    info = {"light": light, "time_left": "" if left == "—" else left,
             "light_badge": badges.badge(badges.LIGHT_LABELS[light], light) if light else ""}
     if running and task.deadline is not None:
         work = clock_for(task.category.time_unit, now.date())
@@ -216,6 +219,8 @@ def render_page(request: HttpRequest, task: Task, auth: Authority, *,
         "reassign": task.status != Status.REPORTED,
         "panel": [{"name": s.name, "form": forms[s.name], "title": PANEL[s.name][0],
                    "button": PANEL[s.name][1],
+                   # Open when refused, so the reason and the typed text are in view.
+                   "folded": s.name in FOLDED and s.name not in (bound or {}),
                    "url": reverse("console:task-act", args=[task.pk, s.name])}
                   for s in steps],
         "errors": errors or [],
