@@ -90,5 +90,5 @@ class Command(BaseCommand):
         self.stdout.write(self.style.MIGRATE_HEADING(f"Demo logins ({note})"))
         for login in ref.logins:
             self.stdout.write(f"  {login.username:<14}{login.role}")
-        self.stdout.write("  (the others work from the phone, /m/; README.md says what each "
-                          "role can do)")
+        self.stdout.write("  Logins marked console use /admin/; the others work from the phone, "
+                          "/m/. README.md says what each role can do.")
