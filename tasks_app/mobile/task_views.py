@@ -15,13 +15,14 @@ from django.views.decorators.http import require_POST
 
 from gridmgmt import clock
 
-from .. import services
+from .. import authority, services
+from ..authority import Action
 from ..deadlines import light_at
 from ..errors import DomainError
 from ..models import Photo, Task
-from ..selectors import is_verifier_for, officer_of, submitter_of, tasks_visible_to
+from ..selectors import officer_of, tasks_visible_to
 from ..timeline import timeline
-from ..workflow import CLOCK_RUNNING, Status
+from ..workflow import CLOCK_RUNNING
 from . import forms
 from .common import (
     action_login_required,
@@ -34,12 +35,15 @@ from .common import (
 from .idempotency import clean_key, run_once
 from .selectors import LIST_LIMIT, light_counts, tabs_for, task_for_page, task_list
 
+# The actions the phone pages offer; the rest are the console's.
+PHONE_ACTIONS = {Action.START, Action.SUBMIT, Action.EXTEND, Action.VERIFY}
+
 
 @officer_login_required
 def my_tasks(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     officer = officer_of(request.user)
-    tabs = tabs_for(officer, at=now)
+    tabs = tabs_for(request.user, at=now)
     which = request.GET.get("f") or tabs.default
     if not tabs.allows(which):
         which = "mine"
@@ -54,26 +58,6 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     return render(request, "mobile/tasks.html", context)
 
 
-def _available_actions(request: HttpRequest, task: Task, events: list) -> set[str]:
-    """The actions the caller may take now, mirroring the services' own checks (which still
-    decide: a stale page only means a refused action with the service's message)."""
-    officer = officer_of(request.user)
-    actions: set[str] = set()
-    if officer is not None and task.assignee_id == officer.pk:
-        if task.status == Status.ASSIGNED:
-            actions.add("start")
-        if task.status == Status.IN_PROGRESS:
-            actions.add("submit")
-        if (task.status in CLOCK_RUNNING and task.deadline is not None
-                and task.extension_requested_until is None):
-            actions.add("extend")
-    if task.status == Status.SUBMITTED and is_verifier_for(request.user, task):
-        submitter = submitter_of(task)
-        if submitter is None or submitter != request.user.pk:
-            actions.add("verify")
-    return actions
-
-
 @officer_login_required
 def task_page(request: HttpRequest, pk: int) -> HttpResponse:
     now = clock.now()
@@ -83,7 +67,8 @@ def task_page(request: HttpRequest, pk: int) -> HttpResponse:
     # Events, escalations and alerts in words, as on the console (tasks_app/timeline.py).
     entries = timeline(task)
     photos = list(task.photos.all())
-    actions = _available_actions(request, task, entries)
+    # What the phone offers (the services still decide: a stale page means a refused action).
+    actions = set(authority.of(request.user, at=now).available(task)) & PHONE_ACTIONS
     task.clock_text, task.overdue = clock_text(task, now)
     task.live_light = light_at(task, now) if task.status in CLOCK_RUNNING else task.light
     default_until = timezone.localtime(max(task.deadline or now, now) + timedelta(days=1))
