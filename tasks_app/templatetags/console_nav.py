@@ -17,10 +17,10 @@ register = template.Library()
 def console_nav(context) -> dict:
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
-        return {"queues": [], "desk": False}
+        return {"queues": [], "desk": False, "evaluation": False}
     auth = authority.of(request.user)
     if not auth.uses_console:
-        return {"queues": [], "desk": False}
+        return {"queues": [], "desk": False, "evaluation": False}
     dashboard = context.get("dashboard")
     if dashboard is not None and getattr(dashboard, "queue_counts", None):
         queues.remember(request, dashboard.queue_counts)
@@ -28,4 +28,6 @@ def console_nav(context) -> dict:
     return {
         "queues": queues.listed(counts),
         "desk": bool(auth.report_sources(Channel.DESK)),
+        # The same rule as the evaluation pages and the API: authority, not a model permission.
+        "evaluation": auth.can_see_evaluation(),
     }
