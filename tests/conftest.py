@@ -10,19 +10,24 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from django.test.utils import override_settings
 
 from gridmgmt.models import Region, Role
 from tests import factories as f
 
 
+@pytest.fixture(scope="session", autouse=True)
 def _empty_static_root(tmp_path_factory):
-    root = tmp_path_factory.getbasetemp() / "static-root-empty"
-    root.mkdir(exist_ok=True)
-    return root
+    # WhiteNoise warns, once per client and live server, that var/static does not exist: tests
+    # run without collectstatic (but tests/production), so an empty STATIC_ROOT for the session,
+    # set before any session-wide live server loads its middleware.
+    root = tmp_path_factory.mktemp("static-root-empty")
+    with override_settings(STATIC_ROOT=root):
+        yield root
 
 
 @pytest.fixture(autouse=True)
-def _plain_http(settings, tmp_path, tmp_path_factory):
+def _plain_http(settings, tmp_path):
     # Production defaults redirect to HTTPS and mark cookies secure; the test client speaks HTTP.
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = False
@@ -32,11 +37,9 @@ def _plain_http(settings, tmp_path, tmp_path_factory):
     # Hashing ten persona passwords per test with PBKDF2 costs seconds; tests need no strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Production serves hashed static names from collectstatic's manifest; tests have none
-    # (except tests/production, which collects them once). An empty STATIC_ROOT keeps WhiteNoise
-    # from warning, once per client, that var/static does not exist.
+    # (except tests/production, which collects them once).
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    settings.STATIC_ROOT = _empty_static_root(tmp_path_factory)
 
 
 def _officer(username: str, role: str, **target):
