@@ -4,6 +4,7 @@ communities, a chosen community its grids (a district has too many grids for one
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -53,6 +54,13 @@ def progress_q(value: str | None):
     }.get(value or "", lambda: None)()
 
 
+def _row_id(value: str) -> int:
+    # A hand-edited URL (?grid=abc, a NUL) is the admin's "invalid lookup" page, not a 500.
+    if not str(value).isdigit() or len(str(value)) > 18:
+        raise IncorrectLookupParameters(value)
+    return int(value)
+
+
 class CommunityFilter(admin.SimpleListFilter):
     title = _("community")
     parameter_name = "community"
@@ -66,7 +74,7 @@ class CommunityFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(grid__community_id=self.value())
+            return queryset.filter(grid__community_id=_row_id(self.value()))
         return queryset
 
 
@@ -92,7 +100,7 @@ class GridFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(grid_id=self.value())
+            return queryset.filter(grid_id=_row_id(self.value()))
         return queryset
 
 

@@ -42,3 +42,14 @@ def test_a_nul_byte_in_the_console_search_is_not_a_server_error(supervisor_clien
     report(world, g1_point(0))
     response = supervisor_client.get(CHANGELIST, {"q": "垃圾\x00"})
     assert response.status_code < 500
+
+
+def test_a_place_filter_that_is_no_id_is_the_invalid_lookup_page_not_a_500(supervisor_client,
+                                                                          world):
+    report(world, g1_point(0))
+    for param in ("community", "grid"):
+        for value in ("\x00", "abc", "1\x00"):
+            response = supervisor_client.get(CHANGELIST, {param: value})
+            assert response.status_code == 302, (param, value)
+            assert "e=1" in response["Location"]
+    assert supervisor_client.get(CHANGELIST, {"grid": world.grid1.pk}).status_code == 200
