@@ -34,6 +34,7 @@ from .. import authority, exports
 from ..evaluation import COUNTS, LEVELS, RATES, evaluate, month_bounds, previous_month
 from .base import ApiViewMixin
 from .errors import error_responses
+from .fields import IntegerField
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv"
@@ -60,9 +61,9 @@ class EvaluationQuerySerializer(serializers.Serializer):
     month = serializers.CharField(required=False, help_text=_(
         "YYYY-MM; by default last month."))
     level = serializers.ChoiceField(choices=LEVELS, default="street")
-    district = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1,
-                                        help_text=_("A district's region id; by default the "
-                                                    "caller's district."))
+    district = IntegerField(required=False, min_value=1, max_value=2**31 - 1,
+                            help_text=_("A district's region id; by default the caller's "
+                                        "district."))
     format = serializers.ChoiceField(choices=FORMATS, required=False)
 
     def validate_month(self, value: str) -> str:

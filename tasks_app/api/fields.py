@@ -36,3 +36,14 @@ class IdField(serializers.PrimaryKeyRelatedField):
 class DateTimeField(serializers.DateTimeField):
     def to_internal_value(self, value):
         return super().to_internal_value(raw_text(value))
+
+
+class IntegerField(serializers.IntegerField):
+    """A whole number: a JSON integer or its digits. DRF's field strips a trailing ``.0`` and so
+    takes 1.0 (or "1.0") as 1; a number with a fraction point is refused here instead."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool | float) or (isinstance(data, str)
+                                              and not re.fullmatch(r"-?[0-9]{1,18}", data)):
+            self.fail("invalid")
+        return super().to_internal_value(data)

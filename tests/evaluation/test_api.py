@@ -75,6 +75,8 @@ def test_anonymous_callers_are_asked_to_sign_in(world):
     ({"month": "2026-11-01"}, "month"), ({"month": "November"}, "month"),
     ({"month": "0000-01"}, "month"), ({"level": "city"}, "level"),
     ({"format": "pdf"}, "format"), ({"district": "x"}, "district"),
+    # A whole number only: 1.0 is not silently the region 1, nor is a trailing NUL ignored.
+    ({"district": "1.0"}, "district"), ({"district": "1\x00"}, "district"),
 ])
 def test_bad_parameters_are_a_400_in_the_api_s_error_shape(world, params, field):
     response = client(world.supervisor).get(URL, params)
