@@ -15,7 +15,7 @@ DEEP = "[" * 50_000 + "]" * 50_000
 
 def _post_raw(client: APIClient, url: str, body: str):
     return client.generic("POST", url, body, content_type="application/json",
-                          HTTP_ACCEPT="application/json")
+                          HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.mark.parametrize("url", ["/api/v1/auth/token/", "/api/v1/tasks/"])

@@ -38,7 +38,7 @@ def test_a_write_without_if_match_is_428_and_changes_nothing(world, client_for, 
     client = client_for(getattr(world, persona), if_match=False)
     url = f"/api/v1/tasks/{task.pk}/{path}"
     send = client.patch if not path else client.post
-    response = send(url, body, format=fmt)
+    response = send(url, body, format=fmt, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 428, response.content
     assert response.json()["code"] == "precondition_required"
     assert "If-Match" in response.json()["message"]
