@@ -143,6 +143,8 @@ class Role(models.TextChoices):
     # District staff who keep the reference data (places, people, duties, categories, calendars,
     # schemes, campaigns, Open311 clients); held at the district.
     BUREAU_ADMIN = "bureau_admin", _("Bureau administrator")
+    # The city's third-party evaluators (第三方测评): their finds are third-party finds.
+    EVALUATOR = "evaluator", _("Third-party evaluator")
 
 
 # Bumped by every change to duties in this process, so what was read of them can be reused
@@ -185,6 +187,7 @@ class Duty(models.Model):
         Role.HANDLER: "department",
         Role.INSPECTOR: "region",
         Role.BUREAU_ADMIN: "region",
+        Role.EVALUATOR: "region",
     }
     REGION_LEVEL = {
         Role.COMMUNITY_HEAD: Region.Level.COMMUNITY,

@@ -411,7 +411,8 @@ class Authority:
     def report_sources(self, channel: str) -> tuple[str, ...]:
         """The sources a report by them may carry through ``channel``, the default first.
 
-        An inspector's find is an inspector's find; an officer's is a patrol find (主动发现);
+        A third-party evaluator's find is a third-party find, an inspector's an inspector's, an
+        officer's a patrol find (主动发现);
         the registration desk takes down others' finds by the channel they came through."""
         if channel == Channel.OPEN311:
             # The client's source is set by the bureau on its Open311 client record.
@@ -419,7 +420,9 @@ class Authority:
         if channel == Channel.DESK:
             return DESK_SOURCES if self.is_supervisor or self.is_bureau_admin else ()
         own: tuple[str, ...] = ()
-        if self.holds(Role.INSPECTOR):
+        if self.holds(Role.EVALUATOR):
+            own = (Source.THIRD_PARTY,)
+        elif self.holds(Role.INSPECTOR):
             own = (Source.INSPECTOR,)
         elif self.officer is not None or self.is_superuser:
             own = (Source.PATROL,)
