@@ -470,6 +470,80 @@ class Authority:
     def can_view_reference(self) -> bool:
         return self.is_superuser or self.holds(*SUPERVISOR_ROLES, Role.BUREAU_ADMIN)
 
+    # -- publishing and the review meeting (每月一会一点评一奖罚) ----------------------------
+
+    def can_publish_evaluation(self) -> Decision:
+        """Bureau administrators publish a month (superusers too); nobody who is scored."""
+        if self.is_superuser:
+            return ALLOWED
+        if not self.holds(Role.BUREAU_ADMIN) or self.holds(*SCORED_ROLES):
+            return _refuse(_("Only a bureau administrator can publish the evaluation."))
+        return ALLOWED
+
+    def answers_for(self, level: str, unit_id: int) -> bool:
+        """Whether a unit they answer for is this one, or contains it (a street leader answers
+        for his street's communities and grids too)."""
+        if self.is_superuser:
+            return False
+        area = self.area
+        if level == "department":
+            return unit_id in area.departments
+        if level == "road":
+            return unit_id in area.roads
+        scored = area.regions_for(SCORED_ROLES)
+        if level == "grid":
+            grid = Grid.objects.filter(pk=unit_id).values_list(
+                "community_id", "community__parent_id").first()
+            return unit_id in area.grids or bool(grid and scored & set(grid))
+        region = Region.objects.filter(pk=unit_id).values_list("pk", "parent_id").first()
+        return bool(region and scored & set(region))
+
+    def _unit_district(self, level: str, unit_id: int) -> int | None:
+        if level == "department":
+            return Department.objects.filter(pk=unit_id).values_list(
+                "district_id", flat=True).first()
+        if level == "grid":
+            return Grid.objects.filter(pk=unit_id).values_list(
+                "community__parent__parent_id", flat=True).first()
+        if level == "road":
+            return None
+        row = Region.objects.filter(pk=unit_id).values_list(
+            "level", "parent_id", "parent__parent_id").first()
+        if row is None:
+            return None
+        return row[1] if row[0] == Region.Level.STREET else row[2]
+
+    def can_review(self, level: str, unit_id: int) -> Decision:
+        """Write the 点评, decisions and follow-ups of a unit: bureau administrators and district
+        supervisors of its district, never on a unit they answer for."""
+        if self.is_superuser:
+            return ALLOWED
+        if not self.holds(Role.BUREAU_ADMIN, Role.DISTRICT_SUPERVISOR):
+            return _refuse(_("Only a bureau administrator or a district supervisor can review "
+                             "a unit."))
+        if self.answers_for(level, unit_id):
+            return _refuse(_("Nobody reviews a unit they answer for."))
+        district = self._unit_district(level, unit_id)
+        if district is not None and not self.can_see_evaluation(district):
+            return _refuse(_("You can review the units of your own district."))
+        return ALLOWED
+
+    def can_read_review(self, level: str, unit_id: int) -> bool:
+        """Reviewers read every review of their district; a unit's leader reads his own."""
+        return bool(self.can_review(level, unit_id)) or self.answers_for(level, unit_id)
+
+    def can_hold_meeting(self) -> bool:
+        """The meeting pack and the list of every open follow-up: the meeting's organisers."""
+        return self.is_superuser or self.holds(Role.BUREAU_ADMIN, Role.DISTRICT_SUPERVISOR)
+
+    def can_complete_follow_up(self, responsible_id: int) -> Decision:
+        """The responsible officer marks a follow-up done, or a bureau administrator."""
+        if self.is_bureau_admin or (self.officer is not None
+                                    and self.officer.pk == responsible_id):
+            return ALLOWED
+        return _refuse(_("Only the responsible officer or a bureau administrator can mark "
+                         "this done."))
+
     def can_edit_reference(self, model: type[Model], obj: Model | None = None) -> bool:
         """Bureau administrators edit reference data, but never a duty or scheme that decides
         their own scope or score (nor their own officer record, which carries their duties)."""

@@ -25,7 +25,7 @@ Readings of DESIGN.md section 3 where it leaves room (what the hand-worked test 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -97,6 +97,23 @@ class Row:
         out["score"] = float(self.score)
         out["score_change"] = None if self.score_change is None else float(self.score_change)
         return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Row:
+        """The row ``as_dict()`` gave (a published snapshot's): fields by name, Decimals back
+        from their floats' shortest text, any other key a rate. Fields the dict lacks (added
+        after it was frozen) keep their defaults."""
+        names = {f.name: f for f in fields(cls)}
+        values: dict = {"rates": {}}
+        for key, value in data.items():
+            f = names.get(key)
+            if f is None:
+                values["rates"][key] = value
+            elif "Decimal" in str(f.type) and value is not None:
+                values[key] = Decimal(str(value))
+            elif key != "rates":
+                values[key] = value
+        return cls(**values)
 
 
 def month_bounds(month: str | date) -> tuple[datetime, datetime]:
@@ -279,6 +296,11 @@ def evaluate(month: str, level: str = "street", *, district: int | None = None) 
     ``district`` (a Region id) ranks only that district's units."""
     if level not in LEVELS:
         raise ValueError(f"Unknown level {level!r}; choose one of {', '.join(LEVELS)}")
+    from .evaluation_services import published_rows  # a published month reads its snapshot
+
+    frozen = published_rows(month, level, district=district)
+    if frozen is not None:
+        return frozen
     w = weights(active_scheme())
     units = _units(level, district)
     rows = _compute(level, month, w, units, district)

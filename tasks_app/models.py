@@ -581,3 +581,152 @@ class EvaluationScheme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# -- the published month and its review meeting (每月一会一点评一奖罚) ------------------------
+
+class EvaluationPublication(models.Model):
+    """One published version of a month's evaluation: every level's rows frozen as
+    ``EvaluationSnapshotRow``, with the scheme they were scored by. A republished month keeps its
+    earlier versions (``superseded_at``); exactly one version of a month is current."""
+
+    month = models.CharField(_("month"), max_length=7, db_index=True)  # YYYY-MM
+    version = models.PositiveIntegerField(_("version"))
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                     verbose_name=_("published by"))
+    published_at = models.DateTimeField(_("published at"))
+    reason = models.TextField(_("reason"), blank=True)
+    scheme = models.JSONField(_("scheme"), default=dict)  # name and weights as strings
+    levels = models.JSONField(_("levels"), default=list)
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+    superseded_by = models.OneToOneField("self", models.PROTECT, null=True, blank=True,
+                                         related_name="supersedes",
+                                         verbose_name=_("superseded by"))
+
+    class Meta:
+        verbose_name = _("evaluation publication")
+        verbose_name_plural = _("evaluation publications")
+        ordering = ["month", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "version"], name="publication_version"),
+            models.UniqueConstraint(fields=["month"], condition=Q(superseded_at__isnull=True),
+                                    name="one_current_publication"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} v{self.version}"
+
+
+class EvaluationSnapshotRow(models.Model):
+    """One unit's frozen figures: ``data`` is ``evaluation.Row.as_dict()`` at publication."""
+
+    publication = models.ForeignKey(EvaluationPublication, models.CASCADE, related_name="rows",
+                                    verbose_name=_("publication"))
+    level = models.CharField(_("level"), max_length=16)
+    district = models.ForeignKey(Region, models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("district"))  # null: every district together
+    unit_id = models.PositiveIntegerField(_("unit"))
+    position = models.PositiveIntegerField(_("position"))  # order of the ranking as published
+    name = models.CharField(_("name"), max_length=200)
+    rank = models.PositiveIntegerField(_("rank"))
+    score = models.DecimalField(_("score"), max_digits=8, decimal_places=2)
+    data = models.JSONField(_("figures"))
+
+    class Meta:
+        verbose_name = _("evaluation snapshot row")
+        verbose_name_plural = _("evaluation snapshot rows")
+        ordering = ["publication", "level", "district", "position"]
+        indexes = [models.Index(fields=["publication", "level", "district"],
+                                name="snapshot_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.publication} {self.level} {self.name}"
+
+
+class UnitReview(models.Model):
+    """The meeting's comment (点评) on one unit's month."""
+
+    month = models.CharField(_("month"), max_length=7, db_index=True)
+    level = models.CharField(_("level"), max_length=16)
+    unit_id = models.PositiveIntegerField(_("unit"))
+    unit_name = models.CharField(_("unit name"), max_length=200)
+    publication = models.ForeignKey(EvaluationPublication, models.PROTECT, related_name="+",
+                                    verbose_name=_("publication"))  # the version reviewed
+    comment = models.TextField(_("comment"), blank=True)
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                   verbose_name=_("written by"))
+    written_at = models.DateTimeField(_("written at"))
+
+    class Meta:
+        verbose_name = _("unit review")
+        verbose_name_plural = _("unit reviews")
+        constraints = [models.UniqueConstraint(fields=["month", "level", "unit_id"],
+                                               name="one_review_per_unit_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.unit_name}"
+
+
+class Decision(models.Model):
+    """A reward or penalty the meeting decided for a unit (奖罚)."""
+
+    class Kind(models.TextChoices):
+        PRAISE = "praise", _("Praise")
+        CRITICISM = "criticism", _("Public criticism")
+        INTERVIEW = "interview", _("Interview")
+        REWARD = "reward", _("Reward")
+        PENALTY = "penalty", _("Penalty")
+
+    review = models.ForeignKey(UnitReview, models.CASCADE, related_name="decisions",
+                               verbose_name=_("review"))
+    kind = models.CharField(_("decision"), max_length=16, choices=Kind.choices)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2, null=True,
+                                 blank=True)
+    points = models.DecimalField(_("points"), max_digits=6, decimal_places=2, null=True,
+                                 blank=True)
+    reason = models.TextField(_("reason"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                   verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"))
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["decided_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.review}"
+
+
+class FollowUp(models.Model):
+    """A requirement of the meeting (整改要求), with a responsible officer and a deadline, open
+    until it is marked done."""
+
+    review = models.ForeignKey(UnitReview, models.CASCADE, related_name="follow_ups",
+                               verbose_name=_("review"))
+    requirement = models.TextField(_("requirement"))
+    responsible = models.ForeignKey(Officer, models.PROTECT, related_name="follow_ups",
+                                    verbose_name=_("responsible officer"))
+    deadline = models.DateField(_("deadline"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("done by"))
+    done_note = models.TextField(_("note on completion"), blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["deadline", "pk"]
+
+    def __str__(self) -> str:
+        return self.requirement[:50]
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate(clock.now())
+        return self.done_at is None and self.deadline < today
+
+    def was_done_late(self) -> bool:
+        return self.done_at is not None and timezone.localdate(self.done_at) > self.deadline
