@@ -11,6 +11,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
+from tasks_app.models import Task
+from tasks_app.workflow import Status
 from tests.console.test_browser import DESKTOP, live_server, log_in, seeded  # noqa: F401
 from tests.mobile.phone import browser, expect, needs_chromium  # noqa: F401
 
@@ -71,7 +73,7 @@ def desktop(browser, seeded, live_server):  # noqa: F811
 
 
 @needs_chromium
-def test_charts_map_evaluation_and_api_docs_work_under_the_policy(desktop):
+def test_charts_map_evaluation_desk_workbench_and_api_docs_work_under_the_policy(desktop):
     assert "script-src" in str(django_settings.CONTENT_SECURITY_POLICY)
     page = desktop
     log_in(page, "supervisor")
@@ -83,6 +85,13 @@ def test_charts_map_evaluation_and_api_docs_work_under_the_policy(desktop):
 
     page.goto("/admin/evaluation/")
     page.wait_for_function("typeof Chart !== 'undefined' && Chart.getChart('evaluation-chart')")
+
+    # The registration desk (its map) and a task's workbench load without anything blocked.
+    page.goto("/admin/desk/")
+    page.wait_for_load_state("networkidle")
+    task = Task.objects.filter(status=Status.SUBMITTED).order_by("pk").first()
+    page.goto(f"/admin/tasks_app/task/{task.pk}/change/")
+    page.wait_for_load_state("networkidle")
 
     page.goto("/api/docs/")
     expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
