@@ -75,15 +75,17 @@ class Action:
     VERIFY = "verify"
     CORRECT = "correct"  # category or source: changes a unit's score, so the bureau's alone
     RECORD_CALL = "record_call"  # the desk links another call about it (立案 of a duplicate)
+    REQUIRE_PLAN = "require_plan"  # a supervisor asks for a written plan before work starts
 
     ALL = (START, SUBMIT, EXTEND, PHOTO, PLAN, ASSIGN, DECIDE_EXTENSION, HOLD, RESUME, VOID,
-           URGE, CAMPAIGN, EDIT, VERIFY, CORRECT, RECORD_CALL)
+           URGE, CAMPAIGN, EDIT, VERIFY, CORRECT, RECORD_CALL, REQUIRE_PLAN)
 
 
 # The actions each regional role may take on the tasks of its region.
 SUPERVISE = frozenset({Action.ASSIGN, Action.DECIDE_EXTENSION, Action.HOLD, Action.RESUME,
                        Action.VOID, Action.URGE, Action.CAMPAIGN, Action.EDIT, Action.PLAN,
-                       Action.VERIFY, Action.PHOTO, Action.RECORD_CALL})
+                       Action.VERIFY, Action.PHOTO, Action.RECORD_CALL,
+                       Action.REQUIRE_PLAN})
 REGION_ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.DISTRICT_SUPERVISOR: SUPERVISE | {Action.CORRECT},
     Role.STREET_LEADER: SUPERVISE,
@@ -132,6 +134,8 @@ def _state_ok(action: str, task: Task) -> bool:
         return status == Status.SUBMITTED
     if action in (Action.PHOTO, Action.PLAN, Action.EDIT, Action.RECORD_CALL):
         return status in OPEN_STATUSES
+    if action == Action.REQUIRE_PLAN:
+        return status in (Status.REPORTED, Status.ASSIGNED) and not task.plan_required
     if action in (Action.CAMPAIGN, Action.CORRECT):
         return status != Status.VOID
     return False
@@ -257,6 +261,7 @@ def _refusal(action: str) -> str:
         Action.CORRECT: _("Only the bureau can correct a task's category or source."),
         Action.RECORD_CALL: _("Only the registration desk of the task's area can record a "
                               "call on it."),
+        Action.REQUIRE_PLAN: _("Only a supervisor can require a plan."),
     }.get(action, _("You may not do this."))
 
 

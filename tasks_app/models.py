@@ -48,6 +48,10 @@ class Category(models.Model):
         verbose_name=_("default department"),
     )
     auto_dispatch = models.BooleanField(_("dispatch automatically"), default=True)
+    # 一个问题一套方案: the assignee writes the plan before starting; a before photo likewise.
+    plan_required = models.BooleanField(_("plan required to start"), default=False)
+    before_photo_required = models.BooleanField(_("before photo required to start"),
+                                                default=False)
     repeat_radius_m = models.PositiveIntegerField(_("repeat radius (m)"), default=50)
     repeat_window_days = models.PositiveIntegerField(_("repeat window (days)"), default=30)
     # Escalation ladder; the defaults are DESIGN.md's, each category may override them.
@@ -160,6 +164,11 @@ class Task(models.Model):
     department = models.ForeignKey(Department, models.PROTECT, null=True, blank=True,
                                    related_name="tasks", verbose_name=_("department"))
     plan = models.TextField(_("rectification plan"), blank=True)
+    # Set by a supervisor (task_require_plan); the category and the level may require it too.
+    plan_required = models.BooleanField(_("plan required by a supervisor"), default=False)
+    plan_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                blank=True, related_name="+", verbose_name=_("plan written by"))
+    plan_at = models.DateTimeField(_("plan written at"), null=True, blank=True)
     campaign = models.ForeignKey(Campaign, models.SET_NULL, null=True, blank=True,
                                  related_name="tasks", verbose_name=_("campaign"))
     fixed_on_spot = models.BooleanField(_("fixed on the spot"), default=False)
@@ -235,6 +244,12 @@ class Task(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def needs_plan(self) -> bool:
+        """Whether starting needs a written plan: the category says so, a supervisor asked,
+        or the task has reached escalation level 2."""
+        return self.plan_required or self.category.plan_required or self.escalation_level >= 2
 
     @property
     def is_repeat(self) -> bool:

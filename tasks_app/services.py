@@ -248,7 +248,8 @@ def task_report(
                  "invalid_input")
     now = clock.now()
     task = Task(
-        category=category, source=source, title=(title or category.name)[:200],
+        category=category, source=source,
+        title=(title or f"{category.name} · {address.strip() or location.grid.name}")[:200],
         description=description, lng=location.lng, lat=location.lat, address=address[:255],
         grid=location.grid, road=location.road,
         reporter=reporter if reporter and reporter.is_authenticated else None,
@@ -323,17 +324,34 @@ def task_assign(*, task: Task, actor: AbstractBaseUser, assignee: Officer,
 
 # -- handling -----------------------------------------------------------------------------------
 
+@_photo_files_undone_on_error
 @transaction.atomic
-def task_start(*, task: Task, actor: AbstractBaseUser, note: str = "",
+def task_start(*, task: Task, actor: AbstractBaseUser, note: str = "", plan: str = "",
+               photos: Sequence[UploadedFile] | None = None,
                expected_version: int | None = None) -> Task:
+    """Start work, with the plan (一套方案) and before photos where they are required: by the
+    category, by a supervisor, or by escalation level 2. A plan already written counts."""
     task = _lock(task, expected_version)
     _check_transition(task, Status.IN_PROGRESS)
     _require(task.status == Status.ASSIGNED, _("Only an assigned task can be started."),
              "illegal_transition")
     _authorise(actor, Action.START, task)
+    plan = (plan or "").strip()
+    _require(bool(plan or task.plan) or not task.needs_plan,
+             _("Write the plan before starting: what will be done, by whom, by when."),
+             "invalid_input")
+    uploads = _validated(photos)
+    _require(bool(uploads) or not task.category.before_photo_required
+             or task.photos.filter(kind=Photo.Kind.BEFORE).exists(),
+             _("Take a before photo before starting this task."), "invalid_input")
+    now = clock.now()
+    if plan and plan != task.plan:
+        task.plan, task.plan_by, task.plan_at = plan, actor, now
+    _add_photos(task, uploads, Photo.Kind.BEFORE, actor)
     from_status, task.status = task.status, Status.IN_PROGRESS
-    task.started_at = task.started_at or clock.now()
-    _commit(task, actor=actor, kind=Kind.STARTED, from_status=from_status, note=note)
+    task.started_at = task.started_at or now
+    _commit(task, actor=actor, kind=Kind.STARTED, from_status=from_status, note=note,
+            extra={"plan": bool(plan), "photos": len(uploads)})
     return task
 
 
@@ -572,8 +590,25 @@ def task_set_plan(*, task: Task, actor: AbstractBaseUser, plan: str,
     if plan == task.plan:
         return task
     previous, task.plan = task.plan, plan
+    task.plan_by, task.plan_at = actor, clock.now()
     _commit(task, actor=actor, kind=Kind.PLANNED, from_status=task.status,
             extra={"previous": previous} if previous else {})
+    return task
+
+
+@transaction.atomic
+def task_require_plan(*, task: Task, actor: AbstractBaseUser, note: str = "",
+                      expected_version: int | None = None) -> Task:
+    """A supervisor asks for a written plan before the work starts (一个问题一套方案)."""
+    task = _lock(task, expected_version)
+    _require(task.status in (Status.REPORTED, Status.ASSIGNED),
+             _("A plan can be required only before the work starts."), "illegal_transition")
+    _authorise(actor, Action.REQUIRE_PLAN, task)
+    if task.plan_required:
+        return task
+    task.plan_required = True
+    _commit(task, actor=actor, kind=Kind.UPDATED, from_status=task.status, note=note,
+            extra={"changed": {"plan_required": [False, True]}})
     return task
 
 

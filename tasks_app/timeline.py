@@ -136,6 +136,8 @@ def _changed_text(e: TaskEvent, names: dict[str, dict[int, str]]) -> str:
         elif name == "category":
             parts.append(_("changed the category from %(old)s to %(new)s") % {
                 "old": names["category"].get(old, old), "new": names["category"].get(new, new)})
+        elif name == "plan_required":
+            parts.append(_("required a written plan before the work starts"))
         elif name == "source":
             parts.append(_("changed the source from %(old)s to %(new)s")
                          % {"old": _source(old), "new": _source(new)})
@@ -173,6 +175,8 @@ def _event_text(e: TaskEvent, names: dict[str, dict[int, str]]) -> str:
             "who": who, "to": officer.get(x.get("assignee"), "—"),
             "was": officer.get(x.get("previous"), "—")}
     if k == Kind.STARTED:
+        if x.get("plan"):
+            return _("%(who)s wrote the plan and started work") % {"who": who}
         return _("%(who)s started work") % {"who": who}
     if k == Kind.SUBMITTED:
         return _("%(who)s submitted the fix") % {"who": who}
