@@ -52,11 +52,17 @@ def published_rows(month: str, level: str, *, district: int | None = None):
     """The month's frozen rows of ``level`` in ``district``'s scope (None: the whole bureau), in
     published order; None when the month is not published (or was published before the level
     existed), so ``evaluate()`` computes it live."""
-    from .evaluation import Row
-
     publication = current_publication(month)
     if publication is None or level not in publication.levels:
         return None
+    return snapshot_rows(publication, level, district=district)
+
+
+def snapshot_rows(publication: EvaluationPublication, level: str, *,
+                  district: int | None = None):
+    """One version's rows of ``level`` (a superseded version stays readable)."""
+    from .evaluation import Row
+
     rows = EvaluationSnapshotRow.objects.filter(
         publication=publication, level=level, district_id=district).order_by("position")
     return [Row.from_dict(data) for data in rows.values_list("data", flat=True)]
@@ -135,22 +141,22 @@ def evaluation_publish(*, month: str, actor: AbstractBaseUser,
         # Superseded first, so evaluate() below computes the month live again.
         current.superseded_at = now
         current.save(update_fields=["superseded_at"])
+    scopes = [None, *Region.objects.filter(level=Region.Level.DISTRICT)
+              .order_by("pk").values_list("pk", flat=True)]
+    computed = [(district, level, evaluate(month, level, district=district))
+                for district in scopes for level in LEVELS]
+    # Created after computing: from here on evaluate() answers from this version.
     publication = EvaluationPublication.objects.create(
         month=month, version=(earlier[-1].version + 1) if earlier else 1, published_by=actor,
         published_at=now, reason=reason, scheme=_scheme_snapshot(), levels=list(LEVELS))
     if current is not None:
         current.superseded_by = publication
         current.save(update_fields=["superseded_by"])
-    scopes = [None, *Region.objects.filter(level=Region.Level.DISTRICT)
-              .order_by("pk").values_list("pk", flat=True)]
-    snapshot = []
-    for district in scopes:
-        for level in LEVELS:
-            for position, row in enumerate(evaluate(month, level, district=district)):
-                snapshot.append(EvaluationSnapshotRow(
-                    publication=publication, level=level, district_id=district,
-                    unit_id=row.unit_id, position=position, name=row.name, rank=row.rank,
-                    score=row.score, data=row.as_dict()))
+    snapshot = [
+        EvaluationSnapshotRow(publication=publication, level=level, district_id=district,
+                              unit_id=row.unit_id, position=position, name=row.name,
+                              rank=row.rank, score=row.score, data=row.as_dict())
+        for district, level, rows in computed for position, row in enumerate(rows)]
     EvaluationSnapshotRow.objects.bulk_create(snapshot, batch_size=2000)
     return publication
 
@@ -290,11 +296,12 @@ def open_follow_ups(user: AbstractBaseUser) -> list[FollowUp]:
     who = authority.of(user)
     rows = (FollowUp.objects.filter(done_at__isnull=True)
             .select_related("review", "responsible").order_by("deadline", "pk"))
-    if who.can_hold_meeting():
-        return list(rows)
     mine = who.officer.pk if who.officer else None
-    return [f for f in rows if f.responsible_id == mine
-            or who.can_read_review(f.review.level, f.review.unit_id)]
+    found = [f for f in rows if who.can_hold_meeting() or f.responsible_id == mine
+             or who.can_read_review(f.review.level, f.review.unit_id)]
+    for f in found:
+        f.can_complete = bool(who.can_complete_follow_up(f.responsible_id))
+    return found
 
 
 def reviews_for_reader(user: AbstractBaseUser, month: str | None = None) -> list[UnitReview]:
@@ -304,3 +311,14 @@ def reviews_for_reader(user: AbstractBaseUser, month: str | None = None) -> list
     if month:
         rows = rows.filter(month=month)
     return [r for r in rows[:200] if who.answers_for(r.level, r.unit_id)]
+
+
+def follow_ups_for_review(review: UnitReview | None, user: AbstractBaseUser) -> list[FollowUp]:
+    """A review's follow-ups, each with ``can_complete`` for ``user``."""
+    if review is None:
+        return []
+    who = authority.of(user)
+    rows = list(review.follow_ups.select_related("responsible", "done_by"))
+    for f in rows:
+        f.can_complete = f.done_at is None and bool(who.can_complete_follow_up(f.responsible_id))
+    return rows

@@ -643,8 +643,10 @@ class EvaluationSnapshotRow(models.Model):
     unit_id = models.PositiveIntegerField(_("unit"))
     position = models.PositiveIntegerField(_("position"))  # order of the ranking as published
     name = models.CharField(_("name"), max_length=200)
-    rank = models.PositiveIntegerField(_("rank"))
-    score = models.DecimalField(_("score"), max_digits=8, decimal_places=2)
+    # Null for a unit with no data (无数据), listed after the ranked ones.
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    score = models.DecimalField(_("score"), max_digits=8, decimal_places=2, null=True,
+                                blank=True)
     data = models.JSONField(_("figures"))
 
     class Meta:

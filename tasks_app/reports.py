@@ -224,4 +224,7 @@ def email_context(row: Notification) -> dict:
     month = data.get("month", row.period)
     return {"month": month, "streets": streets, "districts": districts,
             "export_url": f"{settings.SITE_URL.rstrip('/')}{reverse('api:evaluation-export')}"
-                          f"?month={month}"}
+                          f"?month={month}",
+            # The review meeting's printable pack (the console's, for those who hold it).
+            "pack_url": f"{settings.SITE_URL.rstrip('/')}"
+                        f"{reverse('console:evaluation-pack', args=[month])}"}

@@ -32,6 +32,7 @@ from gridmgmt import clock
 
 from .. import authority, exports
 from ..evaluation import COUNTS, LEVELS, RATES, evaluate, month_bounds, previous_month
+from ..evaluation_services import evaluation_publish, month_status, publication_dict
 from .base import ApiViewMixin
 from .errors import error_responses
 from .fields import IntegerField
@@ -108,11 +109,26 @@ class EvaluationSerializer(serializers.Serializer):
         "The district ranked (null: every unit of the level)."))
     rows = EvaluationRowSerializer(many=True, help_text=_("Best first."))
 
+class PublicationSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    published_by = serializers.CharField()
+    published_by_name = serializers.CharField()
+    published_at = serializers.DateTimeField()
+    reason = serializers.CharField(allow_blank=True)
+    scheme = serializers.DictField(help_text=_("The scheme used: name and weights."))
+    superseded_at = serializers.DateTimeField(allow_null=True)
+
+
 
 # -- the view -------------------------------------------------------------------------------
 
 class JsonErrors(DefaultContentNegotiation):
     """``?format=`` picks a download in the view, not a renderer: JSON is what errors and the
+    published = serializers.BooleanField(help_text=_(
+        "Whether the month is published: its figures are then the frozen snapshot; otherwise "
+        "they are computed live and may still change."))
+    publication = PublicationSerializer(allow_null=True, help_text=_(
+        "The current published version (null when not published)."))
     figures are rendered as, whatever the query says."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
@@ -171,7 +187,8 @@ class EvaluationView(ApiViewMixin, APIView):
         if q["format"] == "json":
             rows = evaluate(q["month"], q["level"], district=q["district"])
             return Response({"month": q["month"], "level": q["level"],
-                             "district": q["district"], "rows": [r.as_dict() for r in rows]})
+                             "district": q["district"], **month_status(q["month"]),
+                             "rows": [r.as_dict() for r in rows]})
         levels = list(LEVELS) if self.all_levels and "level" not in request.query_params \
             else [q["level"]]
         return download(q["month"], levels, q["district"], q["format"])
@@ -220,3 +237,30 @@ urlpatterns = [
     path("", EvaluationView.as_view(), name="evaluation"),
     path("export/", EvaluationExportView.as_view(), name="evaluation-export"),
 ]
+class PublishSerializer(serializers.Serializer):
+    month = serializers.RegexField(r"^\d{4}-\d{2}$", help_text=_("YYYY-MM, a month that "
+                                                                 "has ended."))
+    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text=_(
+        "Required when the month is already published."))
+
+
+class PublishView(ApiViewMixin, APIView):
+    """Publish a month: bureau administrators only (403 for everyone else)."""
+
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(tags=["evaluation"], summary=_("Publish (freeze) a month's evaluation"),
+                   request=PublishSerializer,
+                   responses={201: PublicationSerializer, **error_responses(400, 403)})
+    def post(self, request):
+        if not authority.of(request.user).can_publish_evaluation():
+            raise PermissionDenied(_("Only a bureau administrator can publish the evaluation."))
+        data = PublishSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        publication = evaluation_publish(month=data.validated_data["month"],
+                                         actor=request.user,
+                                         reason=data.validated_data["reason"])
+        return Response(publication_dict(publication), status=201)
+
+
+    path("publish/", PublishView.as_view(), name="evaluation-publish"),

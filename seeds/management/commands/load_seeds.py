@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gridmgmt.models import CalendarDay, Department, Duty, Grid, Officer, Region, Road
-from seeds import history
+from seeds import history, meetings
 from seeds.reference import DEFAULT_PASSWORD, load_reference
 from tasks_app.models import Category, Task, TaskEvent
 from tasks_app.workflow import CLOCK_RUNNING, Status
@@ -35,6 +35,7 @@ class Command(BaseCommand):
         # One transaction: a failed run leaves nothing half-loaded, and SQLite commits once.
         with transaction.atomic():
             ref = load_reference(password=password, now=now)
+            meetings.seed_scheme()
             in_district = Task.objects.filter(grid__community__parent__parent=ref.district)
             if no_tasks:
                 self.stdout.write("Tasks skipped (--no-tasks).")
@@ -45,6 +46,11 @@ class Command(BaseCommand):
                 refused, swept = history.generate(now=now)
                 self.stdout.write("Escalation sweep as of now: " + ", ".join(
                     f"{k} {v}" for k, v in swept.items()))
+            if not no_tasks:
+                published = meetings.seed_meetings(now=now)
+                if published:
+                    self.stdout.write("Published with their review meetings: "
+                                      + ", ".join(published))
         for line in refused:
             self.stderr.write(f"refused: {line}")
         self._summary(ref.district, now)
