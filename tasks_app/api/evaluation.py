@@ -102,13 +102,6 @@ class EvaluationRowSerializer(serializers.Serializer):
         return fields
 
 
-class EvaluationSerializer(serializers.Serializer):
-    month = serializers.CharField()
-    level = serializers.CharField(help_text=_("street, community, grid or department"))
-    district = serializers.IntegerField(allow_null=True, help_text=_(
-        "The district ranked (null: every unit of the level)."))
-    rows = EvaluationRowSerializer(many=True, help_text=_("Best first."))
-
 class PublicationSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     published_by = serializers.CharField()
@@ -119,16 +112,23 @@ class PublicationSerializer(serializers.Serializer):
     superseded_at = serializers.DateTimeField(allow_null=True)
 
 
-
-# -- the view -------------------------------------------------------------------------------
-
-class JsonErrors(DefaultContentNegotiation):
-    """``?format=`` picks a download in the view, not a renderer: JSON is what errors and the
+class EvaluationSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    level = serializers.CharField(help_text=_("street, community, grid or department"))
+    district = serializers.IntegerField(allow_null=True, help_text=_(
+        "The district ranked (null: every unit of the level)."))
     published = serializers.BooleanField(help_text=_(
         "Whether the month is published: its figures are then the frozen snapshot; otherwise "
         "they are computed live and may still change."))
     publication = PublicationSerializer(allow_null=True, help_text=_(
         "The current published version (null when not published)."))
+    rows = EvaluationRowSerializer(many=True, help_text=_("Best first."))
+
+
+# -- the view -------------------------------------------------------------------------------
+
+class JsonErrors(DefaultContentNegotiation):
+    """``?format=`` picks a download in the view, not a renderer: JSON is what errors and the
     figures are rendered as, whatever the query says."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
@@ -232,11 +232,6 @@ class EvaluationExportView(EvaluationView):
         return self.respond(request, q)
 
 
-# Included by api/urls.py under v1/evaluation/.
-urlpatterns = [
-    path("", EvaluationView.as_view(), name="evaluation"),
-    path("export/", EvaluationExportView.as_view(), name="evaluation-export"),
-]
 class PublishSerializer(serializers.Serializer):
     month = serializers.RegexField(r"^\d{4}-\d{2}$", help_text=_("YYYY-MM, a month that "
                                                                  "has ended."))
@@ -263,4 +258,9 @@ class PublishView(ApiViewMixin, APIView):
         return Response(publication_dict(publication), status=201)
 
 
+# Included by api/urls.py under v1/evaluation/.
+urlpatterns = [
+    path("", EvaluationView.as_view(), name="evaluation"),
+    path("export/", EvaluationExportView.as_view(), name="evaluation-export"),
     path("publish/", PublishView.as_view(), name="evaluation-publish"),
+]
