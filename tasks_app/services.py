@@ -279,6 +279,8 @@ def task_report(
         "road": location.road.code if location.road else None,
         "auto_dispatched": task.status == Status.ASSIGNED,
         "fixed_on_spot": fixed_on_spot,
+        # Who is responsible from now: the evaluation reads departments from the event log.
+        "department": task.department_id,
     }
     if earlier:
         extra.update(repeat_of=earlier[0].pk, repeat_seq=task.repeat_seq,
@@ -318,7 +320,8 @@ def task_assign(*, task: Task, actor: AbstractBaseUser, assignee: Officer,
         kind = Kind.REASSIGNED
     task.status = Status.ASSIGNED
     _commit(task, actor=actor, kind=kind, from_status=from_status, note=note,
-            extra={"assignee": assignee.pk, "previous": previous.pk if previous else None})
+            extra={"assignee": assignee.pk, "previous": previous.pk if previous else None,
+                   "department": task.department_id})
     return task
 
 
