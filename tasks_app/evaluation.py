@@ -1,26 +1,62 @@
-"""The monthly evaluation (综合考评) per street, community, grid and department.
+"""The monthly evaluation (综合考评) per street, community, grid, road and department.
 
-One aggregate query per level computes every task indicator (plus one for rework events), so the
-cost is a scan of the month's tasks through the date indexes, not a query per unit. Places are
-attributed by the task's grid; departments by the department the task was assigned to (set at
-dispatch and reassignment, so a person who changes department mid-month leaves their earlier
-tasks with the department that held them).
+One aggregate query per level and month computes every task indicator (plus one for rework
+events), so the cost is a scan of the month's tasks through the date indexes, not a query per
+unit: ``evaluate()`` makes six queries whatever the level or the size of the city (the units,
+the scheme, and the figures and rework of the month and of the month before).
 
-Readings of DESIGN.md section 3 where it leaves room (what the hand-worked test pins down):
+The rules as implemented (DESIGN.md section 3, "Monthly evaluation"), for a month [start, end):
 
-* A task's deadline counts (for ``due`` and ``overdue``) only while it is real: a task on hold
-  since before its deadline has its clock stopped, and the stored deadline will move when it is
+* Void tasks count nowhere.
+* **Attribution to the unit at the time.** Places by the task's grid (street, community, grid),
+  roads by the task's road. Departments by the department responsible at the month's end, or at
+  closure for a task closed before it: the last dispatching event of the log (``assigned``,
+  ``reassigned``, or ``reported`` when the report dispatched the task) at or before
+  min(end, closed_at), read in SQL as a correlated subquery. Its department is the event's
+  ``extra["department"]``; for older events without it, the department of the officer named as
+  ``extra["assignee"]``; for older reports that dispatched without saying to whom, the task's
+  department. A task nobody was responsible for at that instant (dispatched only later) counts
+  for no department. A reassignment after the month therefore changes nothing in that month.
+* registered = reported in the month. closed = closed in the month. due = a deadline in the
+  month, unless the task was closed before the month began, plus every task closed in the
+  month: a task closed on 30 September whose deadline the National Day break pushed to
+  8 October is due (and closed) in September only.
+* A deadline counts (for ``due`` and ``overdue``) only while it is real: a task on hold since
+  before its deadline has its clock stopped, and the stored deadline will move when it is
   resumed, so it is neither due nor overdue by that stored value.
-* ``overdue``: the deadline passed within the month (and before now) without a fix made in time.
-  Like ``closed_late``, this is judged by submission: a fix submitted by the deadline and waiting
-  for verification, or verified after the month, is not overdue.
-* Deduction points are the per-task formula (category points, x 2 for a repeat, + half again if
-  closed late), each part charged in the month it happens: the points (x 2 for a repeat) in the
-  month the task was registered, the late half in the month it was closed late. Summed over the
-  months every task costs exactly the formula, and a month's points no longer change after it
-  ends, so the report mailed on the 1st and a later export agree.
-* ``district`` scopes a level to one district: its places, and the departments of the district
-  (or of none), counting the tasks in the district's grids; ranks are within that scope.
+* on_time = closed in the month with the fix submitted by the deadline (``closed_late`` is
+  judged by submission; the clock stops while a fix waits for verification).
+* overdue = a real deadline in the month that has passed (by the month's end, or by now for the
+  current month) without a fix submitted in time. A late fix waiting for verification is
+  overdue; a fix submitted in time and verified later is not. Since the stored deadline is the
+  last one, a task late at all is overdue in exactly one month: its deadline's.
+* extended = due and granted at least one extension. patrol = registered from patrol (主动发现).
+  third_party = registered from third_party, city_inspection or inspector finds.
+  self_fixed (主动处置) = registered from patrol and fixed in time by the month's end (fix
+  submitted before the end and by the deadline, and not since found late).
+* Rates (six decimals, halves up; null without a denominator): 结案率 closed/due, 按期结案率
+  on_time/due, 返工率 rework events/closed, 延期率 extended/due, 主动发现率 patrol/registered,
+  主动处置率 self_fixed/registered, 第三方发现率 third_party/registered. Rework events are those
+  of the month, attributed to their task's unit as above.
+* **Deduction points** (扣分): a problem found by others (every source but patrol) costs its
+  category's points, x 2 for a repeat, in the month it was registered; a self-found one costs
+  nothing for that. Any task that is late (closed late, or still overdue at the month's end,
+  whoever found it) costs half those points (x 2 for a repeat) once: in the month of its
+  deadline, which is both the first month at whose end it is still overdue and, for a task
+  closed late within that month, the month of its late closure. Summed over the months every
+  task costs its points at most once and its late half at most once, and a month's points no
+  longer change after it ends.
+* Score = the active scheme's base + Σ weight x indicator (rates, overdue, repeats, points),
+  rounded to cents halves up. Units with something registered or due are ranked by score (equal
+  scores share a rank, then by name); a unit with nothing registered or due is 无数据
+  (``has_data`` false: no rates, no score, no rank) and listed after the ranked ones by name.
+  ``previous_rank`` is the unit's rank last month whenever it was ranked then;
+  ``score_change`` needs both months ranked.
+* A future month is refused (``FutureMonth``, a ValueError); the current month is provisional
+  (``evaluation_status``), its "month's end" being now.
+* ``district`` scopes a level to one district: its places; the departments of the district (or
+  of none) and the roads that hold a task in the district, counting the tasks in the district's
+  grids; ranks are within that scope. Without a district every road is listed.
 """
 
 from __future__ import annotations
@@ -32,36 +68,61 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, Q, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridmgmt import clock
-from gridmgmt.models import Department, Grid, Region
+from gridmgmt.models import Department, Grid, Officer, Region, Road
 
 from .models import EvaluationScheme, Source, Task, TaskEvent
 from .workflow import Status
 
 SIX = Decimal("0.000001")
-LEVELS = ("street", "community", "grid", "department")
+LEVELS = ("street", "community", "grid", "road", "department")
 LEVEL_LABELS = {"street": _("Streets"), "community": _("Communities"), "grid": _("Grids"),
-                "department": _("Departments")}
-# How a task (or an event's task) reaches the unit of each level.
+                "road": _("Roads"), "department": _("Departments")}
+# How a task reaches the unit of each place level (departments: ``_department_at``).
 UNIT_KEY = {
     "street": "grid__community__parent_id",
     "community": "grid__community_id",
     "grid": "grid_id",
-    "department": "department_id",
+    "road": "road_id",
 }
-COUNTS = ("registered", "due", "closed", "on_time", "extended", "patrol", "third_party",
-          "overdue", "repeats", "high_deduction", "rework")
+# Finds by others than the unit itself: charged their points when registered.
+THIRD_PARTY_SOURCES = (Source.THIRD_PARTY, Source.CITY_INSPECTION, Source.INSPECTOR)
+COUNTS = ("registered", "due", "closed", "on_time", "extended", "patrol", "self_fixed",
+          "third_party", "overdue", "repeats", "high_deduction", "rework")
 RATES = {  # rate: (numerator, denominator)
     "closed_rate": ("closed", "due"),
     "on_time_rate": ("on_time", "due"),
     "rework_rate": ("rework", "closed"),
     "extension_rate": ("extended", "due"),
     "patrol_rate": ("patrol", "registered"),
+    "self_fixed_rate": ("self_fixed", "registered"),
     "third_party_rate": ("third_party", "registered"),
 }
+DISPATCHING = (TaskEvent.Kind.ASSIGNED, TaskEvent.Kind.REASSIGNED)
+
+
+class FutureMonth(ValueError):
+    """The month has not begun: there is nothing to evaluate yet."""
 
 
 @dataclass
@@ -75,6 +136,7 @@ class Row:
     on_time: int = 0
     extended: int = 0
     patrol: int = 0
+    self_fixed: int = 0
     third_party: int = 0
     overdue: int = 0
     repeats: int = 0
@@ -82,10 +144,11 @@ class Row:
     rework: int = 0
     points: Decimal = Decimal("0")
     rates: dict[str, float | None] = field(default_factory=dict)
-    score: Decimal = Decimal("0")
-    rank: int = 0
+    score: Decimal | None = Decimal("0")
+    rank: int | None = None
     previous_rank: int | None = None
     score_change: Decimal | None = None
+    has_data: bool = True  # False: 无数据, nothing registered or due; no score, no rank
 
     def as_dict(self) -> dict:
         """Plain JSON values. Rates have six decimals (see ``rate``), so a figure reads the
@@ -94,7 +157,7 @@ class Row:
         rates = out.pop("rates")
         out.update(rates)
         out["points"] = float(self.points)
-        out["score"] = float(self.score)
+        out["score"] = None if self.score is None else float(self.score)
         out["score_change"] = None if self.score_change is None else float(self.score_change)
         return out
 
@@ -138,16 +201,36 @@ def previous_month(month: str) -> str:
     return f"{prev:%Y-%m}"
 
 
+def evaluation_status(month: str) -> str:
+    """'final' for a month that has ended, 'provisional' for the current month (its figures
+    move until the month ends), 'future' for a month that has not begun."""
+    start, end = month_bounds(month)
+    now = clock.now()
+    if start > now:
+        return "future"
+    return "provisional" if end > now else "final"
+
+
+def check_month(month: str) -> str:
+    """``evaluation_status(month)``, refusing a future month with ``FutureMonth``."""
+    status = evaluation_status(month)
+    if status == "future":
+        today = timezone.localtime(clock.now()).date()
+        raise FutureMonth(str(_("%(month)s has not begun (today is %(today)s): there is nothing "
+                                "to evaluate yet.") % {"month": month, "today": today}))
+    return status
+
+
 def _in(field_name: str, start: datetime, end: datetime) -> Q:
     return Q(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
 
 
-def _points_expression():
-    """Category points, x 2 for a repeat (the late half is added where the task closed late)."""
+def _points_expression(prefix: str = ""):
+    """Category points, x 2 for a repeat."""
     money = DecimalField(max_digits=12, decimal_places=2)
-    repeat = Case(When(repeat_of__isnull=False, then=Value(Decimal(2))), default=Value(Decimal(1)),
-                  output_field=money)
-    return ExpressionWrapper(F("category__points") * repeat, output_field=money)
+    repeat = Case(When(**{f"{prefix}repeat_of__isnull": False}, then=Value(Decimal(2))),
+                  default=Value(Decimal(1)), output_field=money)
+    return ExpressionWrapper(F(f"{prefix}category__points") * repeat, output_field=money)
 
 
 def _scoped(qs, district: int | None, prefix: str = ""):
@@ -156,44 +239,89 @@ def _scoped(qs, district: int | None, prefix: str = ""):
     return qs.filter(**{f"{prefix}grid__community__parent__parent_id": district})
 
 
+def _department_at(end: datetime, prefix: str = ""):
+    """The department responsible for a task at min(``end``, its closure), from the event log:
+    an expression over the task (``prefix`` "" on Task, "task__" on TaskEvent)."""
+    task_id = OuterRef(f"{prefix}pk" if prefix == "" else "task_id")
+    dispatching = (Q(kind__in=DISPATCHING)
+                   | Q(kind=TaskEvent.Kind.REPORTED, extra__auto_dispatched=True)
+                   | Q(kind=TaskEvent.Kind.REPORTED, extra__fixed_on_spot=True))
+    officer = (Officer.objects.filter(pk=OuterRef("assignee_ref")).order_by()
+               .values("department_id")[:1])
+    events = (
+        TaskEvent.objects.filter(dispatching, task_id=task_id, created_at__lt=end,
+                                 created_at__lte=Coalesce(OuterRef(f"{prefix}closed_at"),
+                                                          Value(end)))
+        .annotate(assignee_ref=Cast(KT("extra__assignee"), IntegerField()))
+        .order_by("-created_at", "-pk")
+        .values(unit=Coalesce(Cast(KT("extra__department"), IntegerField()),
+                              Subquery(officer), OuterRef(f"{prefix}department_id"),
+                              output_field=IntegerField()))[:1]
+    )
+    return Subquery(events, output_field=IntegerField())
+
+
+def _unit(level: str, end: datetime, prefix: str = ""):
+    if level == "department":
+        return _department_at(end, prefix)
+    return F(f"{prefix}{UNIT_KEY[level]}")
+
+
+class _Conditions:
+    """The month's conditions on a task (``prefix`` reaches the task from another model)."""
+
+    def __init__(self, start: datetime, end: datetime, prefix: str = ""):
+        p = prefix
+
+        def q(**kw) -> Q:
+            return Q(**{f"{p}{k}": v for k, v in kw.items()})
+
+        self.registered = _in(f"{p}reported_at", start, end)
+        self.closed = _in(f"{p}closed_at", start, end)
+        # A task held since before its deadline has its clock stopped: the stored deadline is
+        # not real until the hold ends and moves it.
+        self.deadline = _in(f"{p}deadline", start, end) & ~q(
+            status=Status.ON_HOLD, hold_started_at__lt=F(f"{p}deadline"))
+        self.due = (self.deadline & ~q(closed_at__lt=start)) | self.closed
+        # A fix made by the deadline: verified and not late, or submitted in time and waiting.
+        self.fixed_in_time = q(status=Status.CLOSED, closed_late=False) | q(
+            status=Status.SUBMITTED, submitted_at__lte=F(f"{p}deadline"))
+        self.overdue = (self.deadline & q(deadline__lt=min(end, clock.now()))
+                        & ~self.fixed_in_time)
+        self.charged = self.registered & ~q(source=Source.PATROL)
+        self.self_fixed = (self.registered & q(source=Source.PATROL, submitted_at__lt=end)
+                           & self.fixed_in_time)
+
+
 def _task_figures(level: str, start: datetime, end: datetime,
                   district: int | None = None) -> dict[int, dict]:
-    key = UNIT_KEY[level]
-    registered = _in("reported_at", start, end)
-    # A task held since before its deadline has its clock stopped: the stored deadline is not
-    # real until the hold ends and moves it.
-    deadline = _in("deadline", start, end) & ~Q(status=Status.ON_HOLD,
-                                                hold_started_at__lt=F("deadline"))
-    due = deadline | _in("closed_at", start, end)
-    closed = _in("closed_at", start, end)
-    # A fix made by the deadline: verified and not late, or submitted in time and waiting.
-    fixed_in_time = Q(status=Status.CLOSED, closed_late=False) | Q(
-        status=Status.SUBMITTED, submitted_at__lte=F("deadline"))
-    passed = _in("deadline", start, min(end, clock.now()))
+    c = _Conditions(start, end)
+    points = _points_expression()
     rows = (
         _scoped(Task.objects.exclude(status=Status.VOID), district)
-        .filter(registered | due)
-        .values(key)
+        .filter(c.registered | c.due)
+        .annotate(unit=_unit(level, end))
+        .values("unit")
         .annotate(
-            registered=Count("pk", filter=registered),
-            due=Count("pk", filter=due),
-            closed=Count("pk", filter=closed),
-            on_time=Count("pk", filter=closed & Q(closed_late=False)),
-            extended=Count("pk", filter=due & Q(extension_count__gt=0)),
-            patrol=Count("pk", filter=registered & Q(source=Source.PATROL)),
-            third_party=Count("pk", filter=registered & Q(
-                source__in=[Source.THIRD_PARTY, Source.CITY_INSPECTION])),
-            overdue=Count("pk", filter=passed & deadline & ~fixed_in_time),
-            repeats=Count("pk", filter=registered & Q(repeat_of__isnull=False)),
-            high_deduction=Count("pk", filter=registered & Q(category__high_deduction=True)),
-            points_registered=Sum(_points_expression(), filter=registered),
-            points_late=Sum(_points_expression(), filter=closed & Q(closed_late=True)),
+            registered=Count("pk", filter=c.registered),
+            due=Count("pk", filter=c.due),
+            closed=Count("pk", filter=c.closed),
+            on_time=Count("pk", filter=c.closed & Q(closed_late=False)),
+            extended=Count("pk", filter=c.due & Q(extension_count__gt=0)),
+            patrol=Count("pk", filter=c.registered & Q(source=Source.PATROL)),
+            self_fixed=Count("pk", filter=c.self_fixed),
+            third_party=Count("pk", filter=c.registered & Q(source__in=THIRD_PARTY_SOURCES)),
+            overdue=Count("pk", filter=c.overdue),
+            repeats=Count("pk", filter=c.registered & Q(repeat_of__isnull=False)),
+            high_deduction=Count("pk", filter=c.registered & Q(category__high_deduction=True)),
+            points_registered=Sum(points, filter=c.charged),
+            points_late=Sum(points, filter=c.overdue),
         )
         .order_by()
     )
     out = {}
     for r in rows:
-        unit = r.pop(key)
+        unit = r.pop("unit")
         if unit is None:
             continue
         late = Decimal(r.pop("points_late") or 0) / 2
@@ -204,11 +332,11 @@ def _task_figures(level: str, start: datetime, end: datetime,
 
 def _rework(level: str, start: datetime, end: datetime,
             district: int | None = None) -> dict[int, int]:
-    key = f"task__{UNIT_KEY[level]}"
     rows = (_scoped(TaskEvent.objects.filter(kind=TaskEvent.Kind.REWORK, created_at__gte=start,
                                              created_at__lt=end), district, "task__")
-            .values(key).annotate(n=Count("pk")).order_by())
-    return {r[key]: r["n"] for r in rows if r[key] is not None}
+            .annotate(unit=_unit(level, end, "task__")).values("unit")
+            .annotate(n=Count("pk")).order_by())
+    return {r["unit"]: r["n"] for r in rows if r["unit"] is not None}
 
 
 def _units(level: str, district: int | None = None) -> dict[int, str]:
@@ -216,6 +344,14 @@ def _units(level: str, district: int | None = None) -> dict[int, str]:
         qs = Department.objects.all()
         if district is not None:
             qs = qs.filter(Q(district_id=district) | Q(district__isnull=True))
+        return dict(qs.values_list("pk", "name"))
+    if level == "road":
+        # Roads have no district: within one, those that hold a task in its grids (one EXISTS
+        # per road through the road's index, stopping at the first task).
+        qs = Road.objects.all()
+        if district is not None:
+            qs = qs.filter(Exists(Task.objects.filter(
+                road=OuterRef("pk"), grid__community__parent__parent_id=district)))
         return dict(qs.values_list("pk", "name"))
     if level == "grid":
         qs = Grid.objects.all()
@@ -269,33 +405,36 @@ def _compute(level: str, month: str, w: dict[str, Decimal], units: dict[int, str
     start, end = month_bounds(month)
     figures = _task_figures(level, start, end, district)
     rework = _rework(level, start, end, district)
-    idle = score(Row(level=level, unit_id=0, name=""), w)  # a unit with nothing this month
-    rows = []
+    ranked, idle = [], []
     for unit_id, name in units.items():
         row = Row(level=level, unit_id=unit_id, name=name)
-        found, row.rework = figures.get(unit_id), rework.get(unit_id, 0)
-        if found is None and not row.rework:
-            row.rates, row.score = dict.fromkeys(RATES), idle
-            rows.append(row)
-            continue
-        for k, v in (found or {}).items():
+        for k, v in figures.get(unit_id, {}).items():
             setattr(row, k, v)
+        row.rework = rework.get(unit_id, 0)
         row.rates = {key: rate(getattr(row, num), getattr(row, den))
                      for key, (num, den) in RATES.items()}
-        row.score = score(row, w)
-        rows.append(row)
-    rows.sort(key=lambda r: (-r.score, r.name))
-    for i, row in enumerate(rows):
+        if row.registered or row.due:
+            row.score = score(row, w)
+            ranked.append(row)
+        else:  # 无数据: nothing to judge the unit by, so no score and no rank
+            row.has_data, row.score = False, None
+            idle.append(row)
+    ranked.sort(key=lambda r: (-r.score, r.name))
+    for i, row in enumerate(ranked):
         # Equal scores share a rank (1, 2, 2, 4).
-        row.rank = rows[i - 1].rank if i and row.score == rows[i - 1].score else i + 1
-    return rows
+        row.rank = ranked[i - 1].rank if i and row.score == ranked[i - 1].score else i + 1
+    idle.sort(key=lambda r: r.name)
+    return ranked + idle
 
 
 def evaluate(month: str, level: str = "street", *, district: int | None = None) -> list[Row]:
-    """Every unit of ``level`` for ``month`` ('YYYY-MM'), best first, with last month's change;
-    ``district`` (a Region id) ranks only that district's units."""
+    """Every unit of ``level`` for ``month`` ('YYYY-MM'): the ranked ones best first, then the
+    units without data; with last month's rank and change. ``district`` (a Region id) ranks
+    only that district's units. A future month raises ``FutureMonth``; whether the month is
+    final or provisional is ``evaluation_status(month)``."""
     if level not in LEVELS:
         raise ValueError(f"Unknown level {level!r}; choose one of {', '.join(LEVELS)}")
+    check_month(month)
     from .evaluation_services import published_rows  # a published month reads its snapshot
 
     frozen = published_rows(month, level, district=district)
@@ -307,8 +446,10 @@ def evaluate(month: str, level: str = "street", *, district: int | None = None) 
     before = {r.unit_id: r for r in _compute(level, previous_month(month), w, units, district)}
     for row in rows:
         prev = before.get(row.unit_id)
-        if prev is not None and prev.registered + prev.due:
-            row.previous_rank = prev.rank
+        if prev is None or prev.rank is None:
+            continue
+        row.previous_rank = prev.rank
+        if row.score is not None:
             row.score_change = row.score - prev.score
     return rows
 
@@ -317,25 +458,25 @@ def points_by_category(month: str, level: str = "street", *, district: int | Non
                        ) -> dict[int, list[dict]]:
     """Each unit's deduction points in ``month`` per category, charged as ``evaluate()``
     charges them, most points first: {unit id: [{category, points, tasks}, ...]}. One query."""
-    key = UNIT_KEY[level]
     start, end = month_bounds(month)
-    registered = _in("reported_at", start, end)
-    late = _in("closed_at", start, end) & Q(closed_late=True)
+    c = _Conditions(start, end)
+    points = _points_expression()
     rows = (
         _scoped(Task.objects.exclude(status=Status.VOID), district)
-        .filter(registered | late)
-        .values(key, "category_id", "category__name")
-        .annotate(points_registered=Sum(_points_expression(), filter=registered),
-                  points_late=Sum(_points_expression(), filter=late), tasks=Count("pk"))
+        .filter(c.charged | c.overdue)
+        .annotate(unit=_unit(level, end))
+        .values("unit", "category_id", "category__name")
+        .annotate(points_registered=Sum(points, filter=c.charged),
+                  points_late=Sum(points, filter=c.overdue), tasks=Count("pk"))
         .order_by()
     )
     out: dict[int, list[dict]] = {}
     for r in rows:
-        if r[key] is None:
+        if r["unit"] is None:
             continue
-        points = Decimal(r["points_registered"] or 0) + Decimal(r["points_late"] or 0) / 2
-        out.setdefault(r[key], []).append(
-            {"category": r["category__name"], "points": points, "tasks": r["tasks"]})
+        charged = Decimal(r["points_registered"] or 0) + Decimal(r["points_late"] or 0) / 2
+        out.setdefault(r["unit"], []).append(
+            {"category": r["category__name"], "points": charged, "tasks": r["tasks"]})
     for items in out.values():
         items.sort(key=lambda i: (-i["points"], i["category"]))
     return out

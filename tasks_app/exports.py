@@ -13,6 +13,8 @@ from openpyxl.utils import get_column_letter
 
 from .evaluation import LEVEL_LABELS, Row, evaluate
 
+NO_DATA = _("No data")  # 无数据: a unit with nothing registered or due, not ranked
+
 COLUMNS: list[tuple[str, object, str]] = [  # field, header, number format
     ("rank", _("Rank"), "0"),
     ("name", _("Unit"), "@"),
@@ -30,12 +32,23 @@ COLUMNS: list[tuple[str, object, str]] = [  # field, header, number format
     ("extended", _("Extended"), "0"),
     ("extension_rate", _("Extension rate"), "0.0%"),
     ("patrol_rate", _("Patrol discovery rate"), "0.0%"),
+    ("self_fixed", _("Self-found and fixed on time"), "0"),
+    ("self_fixed_rate", _("Self-fixed rate"), "0.0%"),
     ("third_party_rate", _("Third-party discovery rate"), "0.0%"),
     ("overdue", _("Overdue"), "0"),
     ("repeats", _("Repeated problems"), "0"),
     ("high_deduction", _("High-deduction problems"), "0"),
     ("points", _("Deduction points"), "0.0"),
 ]
+
+
+def cells(row: Row) -> list:
+    """The row's values in COLUMNS order; a unit without data says so where its rank and
+    score would be."""
+    data = row.as_dict()
+    if not row.has_data:
+        data["rank"] = data["score"] = str(NO_DATA)
+    return [data[f] for f, _h, _n in COLUMNS]
 
 
 def rows_for(month: str, levels: list[str], *, district: int | None = None
@@ -49,9 +62,8 @@ def to_csv(month: str, levels: list[str], *, district: int | None = None) -> str
     writer.writerow([str(_("Month")), str(_("Level"))] + [str(h) for _f, h, _n in COLUMNS])
     for level, rows in rows_for(month, levels, district=district).items():
         for row in rows:
-            data = row.as_dict()
             writer.writerow([month, str(LEVEL_LABELS[level])]
-                            + ["" if data[f] is None else data[f] for f, _h, _n in COLUMNS])
+                            + ["" if value is None else value for value in cells(row)])
     return out.getvalue()
 
 
@@ -69,8 +81,7 @@ def to_xlsx(month: str, levels: list[str], *, district: int | None = None) -> by
             cell.font, cell.fill = bold, fill
             cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         for row in rows:
-            data = row.as_dict()
-            ws.append([data[f] for f, _h, _n in COLUMNS])
+            ws.append(cells(row))
         for i, (_f, _h, fmt) in enumerate(COLUMNS, start=1):
             letter = get_column_letter(i)
             ws.column_dimensions[letter].width = 18 if i == 2 else 11

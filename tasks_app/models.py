@@ -576,6 +576,8 @@ class EvaluationScheme(models.Model):
                                            decimal_places=2, default=-5)
     w_patrol_rate = models.DecimalField(_("weight: patrol discovery rate"), max_digits=6,
                                         decimal_places=2, default=10)
+    w_self_fixed_rate = models.DecimalField(_("weight: self-fixed rate"), max_digits=6,
+                                            decimal_places=2, default=10)
     w_third_party_rate = models.DecimalField(_("weight: third-party discovery rate"),
                                              max_digits=6, decimal_places=2, default=-15)
     w_overdue = models.DecimalField(_("weight: per overdue task"), max_digits=6,

@@ -26,7 +26,7 @@ from gridmgmt import clock
 from gridmgmt.models import Duty, Officer, Region, Role
 
 from .evaluation import RATES, evaluate, month_bounds, points_by_category, previous_month, rate
-from .exports import COLUMNS
+from .exports import COLUMNS, NO_DATA
 from .models import Notification, Task
 from .selectors import repeat_hotspots
 
@@ -41,8 +41,8 @@ INDICATORS = [
     ("points", "points"),
 ]
 LABELS = {name: label for name, label, _fmt in COLUMNS}
-SUMMED = ("registered", "due", "closed", "on_time", "extended", "patrol", "third_party",
-          "overdue", "repeats", "high_deduction", "rework", "points")
+SUMMED = ("registered", "due", "closed", "on_time", "extended", "patrol", "self_fixed",
+          "third_party", "overdue", "repeats", "high_deduction", "rework", "points")
 
 
 def report_month(now: datetime) -> str:
@@ -61,7 +61,8 @@ def district_figures(rows: list[dict]) -> dict[str, dict]:
     total["points"] = round(total["points"], 2)
     for key, (num, den) in RATES.items():
         total[key] = rate(total[num], total[den])
-    total["score"] = round(sum(r["score"] for r in rows) / n, 2)
+    scores = [r["score"] for r in rows if r["score"] is not None]  # 无数据 streets have none
+    total["score"] = round(sum(scores) / len(scores), 2) if scores else None
     average = {k: round(total[k] / n, 1) for k in SUMMED}
     average.update({key: total[key] for key in RATES}, score=total["score"])
     return {"total": total, "average": average}
@@ -194,7 +195,9 @@ def _lines(now: dict, last: dict | None, other: dict | None) -> list[dict]:
 
 
 def _table(rows: list[dict]) -> list[dict]:
-    return [{"rank": r["rank"], "name": r["name"], "score": _show(r["score"], "score"),
+    # A unit without data (无数据) has no rank and no score: the table says so.
+    return [{"rank": r["rank"] if r["rank"] is not None else str(NO_DATA), "name": r["name"],
+             "score": _show(r["score"], "score"),
              "change": _change(r["score_change"]),
              "closed_rate": _show(r["closed_rate"], "rate"),
              "on_time_rate": _show(r["on_time_rate"], "rate"), "overdue": r["overdue"],

@@ -30,7 +30,7 @@ from rest_framework.views import APIView
 
 from gridmgmt import clock
 
-from .. import authority, exports
+from .. import authority, evaluation, exports
 from ..evaluation import COUNTS, LEVELS, RATES, evaluate, month_bounds, previous_month
 from ..evaluation_services import evaluation_publish, month_status, publication_dict
 from .base import ApiViewMixin
@@ -75,6 +75,10 @@ class EvaluationQuerySerializer(serializers.Serializer):
             previous_month(value)
         except ValueError as exc:
             raise serializers.ValidationError(_("Give the month as YYYY-MM.")) from exc
+        try:
+            evaluation.check_month(value)
+        except evaluation.FutureMonth as exc:  # nothing to evaluate yet: 400
+            raise serializers.ValidationError(str(exc)) from exc
         return value
 
 
@@ -88,8 +92,11 @@ class EvaluationRowSerializer(serializers.Serializer):
     unit_id = serializers.IntegerField()
     name = serializers.CharField()
     points = serializers.FloatField()
-    score = serializers.FloatField()
-    rank = serializers.IntegerField()
+    score = serializers.FloatField(allow_null=True, help_text=_("null when there is no data"))
+    rank = serializers.IntegerField(allow_null=True, help_text=_(
+        "null when there is no data (无数据: nothing registered or due); such units come after "
+        "the ranked ones"))
+    has_data = serializers.BooleanField()
     previous_rank = serializers.IntegerField(allow_null=True)
     score_change = serializers.FloatField(allow_null=True)
 
@@ -123,6 +130,8 @@ class EvaluationSerializer(serializers.Serializer):
     publication = PublicationSerializer(allow_null=True, help_text=_(
         "The current published version (null when not published)."))
     rows = EvaluationRowSerializer(many=True, help_text=_("Best first."))
+    provisional = serializers.BooleanField(help_text=_(
+        "True for the current month: its figures are final after the month ends."))
 
 
 # -- the view -------------------------------------------------------------------------------
@@ -181,7 +190,12 @@ class EvaluationView(ApiViewMixin, APIView):
                    **error_responses(400, 403)},
     )
     def get(self, request):
-        return self.respond(request, self._query(request))
+        q = self._query(request)
+        response = self.respond(request, q)
+        if q["format"] == "json":  # the current month's figures still move
+            response.data["provisional"] = (
+                evaluation.evaluation_status(q["month"]) == "provisional")
+        return response
 
     def respond(self, request, q: dict):
         if q["format"] == "json":

@@ -19,7 +19,7 @@ from django.utils.translation import pgettext
 from gridmgmt import clock
 
 from .. import authority, exports
-from ..evaluation import LEVEL_LABELS, LEVELS, previous_month
+from ..evaluation import LEVEL_LABELS, LEVELS, FutureMonth, check_month, previous_month
 from . import mapdata
 from .dashboard import dashboard_for
 
@@ -108,6 +108,10 @@ def evaluation_xlsx(request):
     levels = request.GET.getlist("level") or list(LEVELS)
     if not MONTH.match(month) or any(level not in LEVELS for level in levels):
         return HttpResponseBadRequest(_("Give a month as YYYY-MM and known levels."))
+    try:
+        check_month(month)
+    except FutureMonth as exc:
+        return HttpResponseBadRequest(str(exc))
     response = HttpResponse(exports.to_xlsx(month, levels), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="evaluation-{month}.xlsx"'
     return response
@@ -136,8 +140,19 @@ def evaluation_page(request):
     level = request.GET.get("level") or "street"
     if not MONTH.match(month) or level not in LEVELS:
         return HttpResponseBadRequest(_("Give a month as YYYY-MM and known levels."))
-    rows = [row.as_dict() for row in evaluate(month, level)]
-    table = [[(row[field], kind) for field, _header, kind in EVALUATION_COLUMNS] for row in rows]
+    try:
+        status = check_month(month)
+    except FutureMonth as exc:
+        return HttpResponseBadRequest(str(exc))
+    ranking = evaluate(month, level)
+    rows = [row.as_dict() for row in ranking]
+    # A unit with nothing registered or due (无数据) says so where its rank would be.
+    no_data = str(exports.NO_DATA)
+    table = [[(value, "text" if value == no_data else kind)
+              for value, (_field, _header, kind) in zip(exports.cells(row), EVALUATION_COLUMNS,
+                                                         strict=True)]
+             for row in ranking]
+    rows = [r for r in rows if r["has_data"]]  # the chart shows the ranked units
     chart = {"labels": [r["name"] for r in rows], "scores": [r["score"] for r in rows],
              "label": str(_("Composite score"))}
     context = {
@@ -147,6 +162,7 @@ def evaluation_page(request):
         "levels": [(key, LEVEL_LABELS[key]) for key in LEVELS],
         "columns": [(field, header) for field, header, _kind in EVALUATION_COLUMNS],
         "table": table, "chart": chart,
+        "provisional": status == "provisional",
         "xlsx_url": reverse("console:evaluation-xlsx"),
         "evaluation": evaluation_context(request.user),
     }

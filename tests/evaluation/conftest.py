@@ -16,7 +16,7 @@ from tasks_app import evaluation, services
 from tasks_app.models import Category, Source
 from tasks_app.workflow import Status
 from tests import factories as f
-from tests.gridmgmt.calendars import at
+from tests.gridmgmt.calendars import at, national_day_2026
 
 MONTH = "2026-11"
 EVALUATED_AT = at(2026, 12, 1, 9, 0)
@@ -27,6 +27,8 @@ G1 = {
     "p4": (120.007, 30.001), "p5": (120.009, 30.001), "p6": (120.001, 30.008),
     "p7": (120.003, 30.008), "p8": (120.005, 30.008), "p9": (120.007, 30.008),
     "p10": (120.009, 30.008), "p11": (120.005, 30.003),
+    "p12": (120.002, 30.004),  # 111 m south of 中山路's centre line: not on the road
+    "r1": (120.002, 30.005),  # on 中山路 (the world's road, along 30.005 through G1 and G2)
 }
 G2 = {"u1": (120.013, 30.003), "u2": (120.017, 30.007)}
 
@@ -40,6 +42,7 @@ def photo() -> SimpleUploadedFile:
 @pytest.fixture
 def november_tasks(world):
     """Every task of the story, built in order of time (the clock is real again after)."""
+    national_day_2026()  # 1-7 October off, 10 October worked
     zd = f.DepartmentFactory(code="ZD", name="城管中队", district=world.district)
     sz = f.DepartmentFactory(code="SZ", name="市政所", district=world.district)
     grid1, grid2 = world.grid_officer, world.other_grid_officer
@@ -52,8 +55,10 @@ def november_tasks(world):
                           time_unit=Category.TimeUnit.HOURS, points=3, high_deduction=True)
     m = f.CategoryFactory(code="BANNER", name="违规横幅", time_limit=24,
                           time_unit=Category.TimeUnit.HOURS, points=1, auto_dispatch=False)
+    w = f.CategoryFactory(code="COVER", name="井盖破损", time_limit=2,
+                          time_unit=Category.TimeUnit.WORK_DAYS, points=2)
     sup, insp = world.supervisor.user, world.inspector.user
-    t = SimpleNamespace(zd=zd, sz=sz, a=a, b=b, m=m)
+    t = SimpleNamespace(zd=zd, sz=sz, a=a, b=b, m=m, w=w)
 
     def report(cat, where, source):
         lng, lat = G1.get(where) or G2[where]
@@ -68,10 +73,17 @@ def november_tasks(world):
     def close(task):
         return services.task_verify(task=task, actor=insp, approved=True)
 
-    with time_machine.travel(at(2026, 10, 20, 10, 0), tick=False) as clock:
+    with time_machine.travel(at(2026, 9, 29, 10, 0), tick=False) as clock:
         def when(*args):
             clock.move_to(at(*args))
 
+        # -- September: fixed before the National Day break ---------------------------------
+        t.T00 = report(w, "p12", Source.HOTLINE)
+        when(2026, 9, 30, 10, 0)
+        t.T00 = submit(t.T00)
+        when(2026, 9, 30, 11, 0)
+        t.T00 = close(t.T00)
+        when(2026, 10, 20, 10, 0)
         # -- October ------------------------------------------------------------------------
         t.T0 = report(a, "p1", Source.PATROL)
         when(2026, 10, 21, 10, 0)
@@ -108,6 +120,9 @@ def november_tasks(world):
         t.T4 = report(a, "p1", Source.THIRD_PARTY)
         when(2026, 11, 9, 10, 0)
         t.T5 = report(b, "p4", Source.CITY_INSPECTION)
+        when(2026, 11, 9, 10, 30)
+        # The third occurrence escalated to level 2, which needs a plan to start (一套方案).
+        t.T4 = services.task_start(task=t.T4, actor=grid1.user, plan="清运堆物，三日内复查")
         when(2026, 11, 9, 11, 0)
         t.T5 = services.task_start(task=t.T5, actor=grid1.user)
         when(2026, 11, 9, 12, 0)
@@ -118,6 +133,10 @@ def november_tasks(world):
         t.T5 = submit(t.T5)
         when(2026, 11, 12, 9, 30)
         t.T5 = close(t.T5)
+        when(2026, 11, 10, 10, 0)
+        t.T4 = submit(t.T4)
+        when(2026, 11, 10, 11, 0)
+        t.T4 = close(t.T4)
         when(2026, 11, 12, 10, 0)
         t.T6 = report(a, "p5", Source.PATROL)
         when(2026, 11, 13, 10, 0)
@@ -157,6 +176,8 @@ def november_tasks(world):
         t.U2 = close(t.U2)
         when(2026, 11, 21, 9, 0)
         t.T9 = submit(t.T9)
+        when(2026, 11, 23, 10, 0)
+        t.T13 = report(a, "r1", Source.INSPECTOR)
         when(2026, 11, 25, 10, 0)
         t.T10 = report(m, "p9", Source.CITIZEN)
         when(2026, 11, 25, 11, 0)
@@ -167,6 +188,10 @@ def november_tasks(world):
         t.T12 = services.task_hold(task=t.T12, actor=sup, reason="待汛期结束")
         when(2026, 11, 30, 10, 0)
         t.T11 = report(a, "p10", Source.PATROL)
+        # -- December, before the evaluation is read: T11 changes hands (and department) ----
+        when(2026, 12, 1, 8, 0)
+        t.T11 = services.task_assign(task=t.T11, actor=sup, assignee=grid2,
+                                     note="交西片网格员处理")
     t.world = world
     return t
 
@@ -181,4 +206,8 @@ def november(november_tasks):
         t.communities = {r.name: r for r in evaluation.evaluate(MONTH, "community")}
         t.grids = {r.name: r for r in evaluation.evaluate(MONTH, "grid")}
         t.october = {r.name: r for r in evaluation.evaluate("2026-10", "street")}
+        t.october_departments = {r.name: r for r in evaluation.evaluate("2026-10",
+                                                                        "department")}
+        t.september = {r.name: r for r in evaluation.evaluate("2026-09", "street")}
+        t.roads = {r.name: r for r in evaluation.evaluate(MONTH, "road")}
     return t

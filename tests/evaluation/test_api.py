@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from gridmgmt.models import Region, Role
 from tasks_app import evaluation
-from tasks_app.exports import COLUMNS
+from tasks_app.exports import COLUMNS, NO_DATA
 from tests import factories as f
 from tests.evaluation.conftest import EVALUATED_AT, MONTH
 from tests.gridmgmt.calendars import at
@@ -104,9 +104,17 @@ def test_the_rows_are_evaluate_s(november_tasks, on_the_first):
     streets = {r["name"]: r for r in client(world.supervisor).get(URL, {"month": MONTH})
                .json()["rows"]}
     # The hand-worked figures (test_hand_worked_month.py), as the API gives them.
-    assert streets["东街道"]["score"] == 98.15 and streets["东街道"]["rank"] == 2
-    assert streets["东街道"]["score_change"] == -34.35
-    assert streets["东街道"]["points"] == 29.5 and streets["东街道"]["overdue"] == 3
+    assert streets["东街道"]["score"] == 103.0 and streets["东街道"]["rank"] == 2
+    assert streets["东街道"]["score_change"] == -35.5 and streets["东街道"]["previous_rank"] == 1
+    assert streets["东街道"]["points"] == 20.5 and streets["东街道"]["overdue"] == 4
+    assert streets["东街道"]["self_fixed_rate"] == 0.363636 and streets["东街道"]["has_data"]
+    # November is over on December 1: final, not provisional.
+    assert client(world.supervisor).get(URL, {"month": MONTH}).json()["provisional"] is False
+    # A unit without data (无数据): after the ranked ones, no rank and no score.
+    departments = client(world.supervisor).get(URL, {"month": MONTH, "level": "department"}
+                                               ).json()["rows"]
+    assert [(r["name"], r["rank"], r["score"], r["has_data"]) for r in departments] == [
+        ("城管中队", 1, 115.17, True), ("市政所", 2, 97.33, True), ("环卫所", None, None, False)]
 
 
 def test_the_month_defaults_to_last_month(world):
@@ -139,8 +147,9 @@ def test_the_xlsx_opens_with_openpyxl_and_its_figures_equal_the_api_s(november_t
         cells = _sheet_rows(sheet)
         assert len(cells) == len(rows)
         for got, want in zip(cells, rows, strict=True):
-            # Every column, exactly: numbers as numbers, an empty cell for a null.
-            assert got == [want[name] for name in FIELDS]
+            # Every column, exactly: numbers as numbers, an empty cell for a null, and 无数据
+            # where a unit without data would have its rank and score.
+            assert got == [no_data(want, name, language) for name in FIELDS]
             compared += len(FIELDS)
     assert compared > 100
     header = [c.value for c in book.worksheets[0][2]]
@@ -156,7 +165,8 @@ def test_one_level_as_xlsx_from_the_main_endpoint_and_as_csv(november_tasks, on_
     assert response.status_code == 200 and response["Content-Type"] == evaluation_xlsx_type()
     book = load_workbook(io.BytesIO(response.content))
     assert len(book.worksheets) == 1
-    assert _sheet_rows(book.worksheets[0]) == [[r[name] for name in FIELDS] for r in rows]
+    assert _sheet_rows(book.worksheets[0]) == [[no_data(r, name) for name in FIELDS]
+                                               for r in rows]
 
     response = client(supervisor).get(EXPORT, {"month": MONTH, "level": "department",
                                                "format": "csv"})
@@ -167,7 +177,18 @@ def test_one_level_as_xlsx_from_the_main_endpoint_and_as_csv(november_tasks, on_
     assert len(lines) == 1 + len(rows)
     for line, row in zip(lines[1:], rows, strict=True):
         assert line[0] == MONTH
-        assert line[2:] == ["" if row[name] is None else str(row[name]) for name in FIELDS]
+        assert line[2:] == ["" if no_data(row, name) is None else str(no_data(row, name))
+                            for name in FIELDS]
+    assert lines[-1][2] == lines[-1][4] == "No data" or lines[-1][2] == "无数据"
+
+
+def no_data(row: dict, name: str, language: str | None = None):
+    """The cell of ``name``: the API's value, or 无数据 in the rank and score of a unit without
+    data."""
+    if row["has_data"] or name not in ("rank", "score"):
+        return row[name]
+    with translation.override(language or translation.get_language()):
+        return str(NO_DATA)
 
 
 def evaluation_xlsx_type() -> str:
@@ -187,12 +208,27 @@ def test_rankings_stay_within_the_district(world):
         return response.status_code, {r["name"]: r["rank"] for r in
                                       response.json().get("rows", [])}
 
-    assert streets(world.supervisor) == (200, {"东街道": 1, "西街道": 1})
-    assert streets(other) == (200, {"南街道": 1})
+    # Nothing happened anywhere: every street is 无数据, unranked, but listed.
+    assert streets(world.supervisor) == (200, {"东街道": None, "西街道": None})
+    assert streets(other) == (200, {"南街道": None})
     # Another district's ranking is not theirs to read; the console's staff read any, and all.
     assert streets(world.street_leader, district=d2.pk)[0] == 403
-    assert streets(root, district=d2.pk) == (200, {"南街道": 1})
-    assert streets(root) == (200, {"东街道": 1, "西街道": 1, "南街道": 1})
+    assert streets(root, district=d2.pk) == (200, {"南街道": None})
+    assert streets(root) == (200, {"东街道": None, "西街道": None, "南街道": None})
+
+
+def test_a_future_month_is_a_400_and_the_current_one_is_provisional(world):
+    with time_machine.travel(at(2026, 11, 20, 10, 0), tick=False):
+        response = client(world.supervisor).get(URL, {"month": "2026-12"})
+        assert response.status_code == 400, response.content
+        body = response.json()
+        assert body["code"] == "invalid_input" and "month" in body["errors"]
+        assert "2026-12" in body["errors"]["month"][0]
+        assert client(world.supervisor).get(EXPORT, {"month": "2027-01"}).status_code == 400
+        current = client(world.supervisor).get(URL, {"month": "2026-11"})
+        assert current.status_code == 200 and current.json()["provisional"] is True
+        last = client(world.supervisor).get(URL, {"month": "2026-10"})
+        assert last.json()["provisional"] is False
 
 
 def test_the_openapi_schema_describes_both_endpoints(db):

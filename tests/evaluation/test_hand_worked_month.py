@@ -1,13 +1,17 @@
-"""The monthly evaluation against a month worked out by hand: November 2026.
+"""The monthly evaluation against months worked out by hand: November 2026, with October and
+September around it.
 
-Every task below goes through the services on a frozen clock, as it would in production. The
-figures for 东街道 (street S1, grid G1) and for the department 城管中队 are then derived by hand
-in the comments and written as literal numbers; ``evaluate()`` must give exactly those.
+Every task below goes through the services on a frozen clock, as it would in production. Every
+figure of every unit is then derived by hand in the comments and written as a literal; the
+evaluation must give exactly those. The rules are those of ``tasks_app/evaluation.py``'s
+docstring (DESIGN.md section 3, "Monthly evaluation").
 
-Categories count in natural hours, so each deadline is plain arithmetic:
+Categories (natural hours, except W in working days on the 2026 National Day calendar: 1-7
+October off, Saturday 10 October worked):
 
     A 乱堆物料  2 points, 48 h            B 占道经营  3 points, 24 h, high-deduction
     M 违规横幅  1 point, never dispatched automatically
+    W 井盖破损  2 points, 2 working days
 
 People and the duty change on the 15th (00:00):
 
@@ -15,47 +19,56 @@ People and the duty change on the 15th (00:00):
     grid1b  grid officer of G1 from Nov 15, in 市政所 (SZ)
     grid2   grid officer of G2 (street S2) throughout, in 城管中队 (ZD)
 
-A task's department is set when it is dispatched, so grid1's tasks from before the 15th stay
-with 城管中队 even where he works on them after moving to 市政所 (T6, T8).
+Departments come from the event log: the department responsible at the month's end, or at
+closure. grid1's tasks dispatched before the 15th stay with 城管中队 although he worked on some
+after moving (T6, T8); T11, reassigned to grid2 (城管中队) on December 1, stays 市政所's in
+November.
 
 The tasks (times in Asia/Shanghai; "late" means submitted after the deadline):
 
+    T00 W  p12 hotline          Sep 29 10:00  (Tuesday) deadline 2 working days later: Sep 30,
+                                              then the break, so Oct 8 10:00; fixed Sep 30
+                                              10:00, closed 11:00 -- before its deadline's month
     T0  A  p1  patrol           Oct 20 10:00  deadline Oct 22 10:00; fixed Oct 21, closed Oct 21
     T1  B  p2  citizen          Oct 31 20:00  deadline Nov 1 20:00; submitted Nov 2 09:00 (late)
                                               closed Nov 2 10:00      -- registered in October
-    T2  A  p3  patrol           Nov 1 00:30   (16:30 UTC on Oct 31: November here) deadline
-                                              Nov 3 00:30; fixed Nov 2 10:00, closed 11:00
-    T3  A  p1  patrol           Nov 3 10:00   repeat of T0 (2nd); deadline Nov 5 10:00;
-                                              submitted Nov 4 10:00, sent back Nov 4 12:00
-                                              (rework; the 2 h wait moves the deadline to
-                                              Nov 5 12:00), resubmitted Nov 5 11:00, closed
-                                              11:30 -- on time
-    T4  A  p1  third_party      Nov 6 10:00   repeat of T3 (3rd: a hotspot); deadline Nov 8
-                                              10:00; never started -- overdue
-    T5  B  p4  city_inspection  Nov 9 10:00   deadline Nov 10 10:00; started 11:00, held
-                                              Nov 9 12:00-Nov 11 12:00 (22 h were left, so the
-                                              deadline becomes Nov 12 10:00); submitted Nov 12
-                                              09:00, closed 09:30 -- on time thanks to the hold
-    T6  A  p5  patrol           Nov 12 10:00  deadline Nov 14 10:00, extended on Nov 13 to
-                                              Nov 20 10:00; submitted Nov 19 10:00 (by grid1,
-                                              now in 市政所), closed 11:00 -- on time
-    T8  A  p7  patrol           Nov 13 10:00  deadline Nov 15 10:00; grid1 (in 市政所 since
-                                              00:00) submits Nov 15 09:00, closed Nov 16 10:00
+    T2  A  p3  patrol           Nov 1 00:30   deadline Nov 3 00:30; fixed Nov 2 10:00, closed
+                                              11:00
+    T3  A  p1  patrol           Nov 3 10:00   repeat of T0 (a self-found repeat); deadline Nov 5
+                                              10:00; submitted Nov 4 10:00, sent back 12:00
+                                              (rework; the 2 h wait moves the deadline to Nov 5
+                                              12:00), resubmitted Nov 5 11:00, closed 11:30 --
+                                              on time
+    T4  A  p1  third_party      Nov 6 10:00   repeat of T3 (3rd); deadline Nov 8 10:00; started
+                                              Nov 9, submitted Nov 10 10:00 (late), closed 11:00
+                                              -- a third-party repeat closed late
+    T5  B  p4  city_inspection  Nov 9 10:00   held Nov 9 12:00-Nov 11 12:00, deadline Nov 12
+                                              10:00; submitted 09:00, closed 09:30 -- on time
+    T6  A  p5  patrol           Nov 12 10:00  extended on Nov 13 to Nov 20 10:00; submitted
+                                              Nov 19 10:00 (by grid1, now in 市政所), closed
+                                              11:00 -- on time
+    T8  A  p7  patrol           Nov 13 10:00  deadline Nov 15 10:00; submitted Nov 15 09:00,
+                                              closed Nov 16 10:00 -- on time
     T7  A  p6  patrol           Nov 16 10:00  to grid1b (市政所); deadline Nov 18 10:00;
                                               submitted Nov 19 10:00 (late), closed 11:00
     T9  B  p8  citizen          Nov 20 10:00  to grid1b; deadline Nov 21 10:00; submitted Nov 21
                                               09:00, still waiting for verification on Dec 1
+    T13 A  r1  inspector        Nov 23 10:00  on 中山路, to grid1b; deadline Nov 25 10:00;
+                                              never started -- still overdue at the month's end
     T10 M  p9  citizen          Nov 25 10:00  void (不予立案) at 11:00 -- counts nowhere
     T12 B  p11 hotline          Nov 26 10:00  to grid1b; deadline Nov 27 10:00; on hold since
                                               Nov 26 14:00 and still on Dec 1 (clock stopped)
-    T11 A  p10 patrol           Nov 30 10:00  to grid1b; deadline Dec 2 10:00; open
+    T11 A  p10 patrol           Nov 30 10:00  to grid1b; deadline Dec 2 10:00; open; reassigned
+                                              to grid2 on Dec 1 08:00
     U1  A  G2  hotline          Nov 4 10:00   to grid2; deadline Nov 6 10:00; fixed Nov 5 10:00,
                                               closed 11:00
     U2  B  G2  patrol           Nov 18 10:00  to grid2; deadline Nov 19 10:00; submitted Nov 20
                                               10:00 (late), closed 11:00
 
-The evaluation is read on Dec 1 at 09:00, as the monthly report job would. The story is built
-by the ``november_tasks`` fixture in conftest.py, step by step in this order of time.
+The evaluation is read on Dec 1 at 09:00, as the monthly report job would. The default scheme
+(the model's defaults) scores: 100 + 10 closure rate + 20 on-time rate - 10 rework rate - 5
+extension rate + 10 patrol rate + 10 self-fixed rate - 15 third-party rate - 1 per overdue - 2
+per repeat - 0.5 per point; rates are taken to six decimals, the score to cents, halves up.
 """
 
 from __future__ import annotations
@@ -65,23 +78,53 @@ from decimal import Decimal
 import time_machine
 
 from tasks_app import evaluation, services
-from tasks_app.models import EvaluationScheme, Task
+from tasks_app.models import EvaluationScheme, Task, TaskEvent
 from tasks_app.workflow import Status
-from tests.evaluation.conftest import MONTH, photo
+from tests.evaluation.conftest import MONTH
 from tests.gridmgmt.calendars import at
+
+NAMES = ("T00", "T0", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "T10", "T11", "T12",
+         "T13", "U1", "U2")
+
+
+def cells(row) -> dict:
+    """Every cell of a row, as the API and the exports give it."""
+    return row.as_dict()
+
+
+def figures(level, unit_id, name, *, registered, due, closed, on_time, extended, patrol,
+            self_fixed, third_party, overdue, repeats, high_deduction, rework, points, rates,
+            score, rank, previous_rank, score_change, has_data=True) -> dict:
+    return {"level": level, "unit_id": unit_id, "name": name, "registered": registered,
+            "due": due, "closed": closed, "on_time": on_time, "extended": extended,
+            "patrol": patrol, "self_fixed": self_fixed, "third_party": third_party,
+            "overdue": overdue, "repeats": repeats, "high_deduction": high_deduction,
+            "rework": rework, "points": points, **rates, "score": score, "rank": rank,
+            "previous_rank": previous_rank, "score_change": score_change, "has_data": has_data}
+
+
+def rates(closed, on_time, rework, extension, patrol, self_fixed, third_party) -> dict:
+    return {"closed_rate": closed, "on_time_rate": on_time, "rework_rate": rework,
+            "extension_rate": extension, "patrol_rate": patrol, "self_fixed_rate": self_fixed,
+            "third_party_rate": third_party}
+
+
+NO_RATES = rates(None, None, None, None, None, None, None)
 
 
 def test_the_story_went_as_written(november):
     """The premises the hand figures rest on, checked on the tasks themselves."""
     t = november
-    tasks = {name: Task.objects.get(pk=getattr(t, name).pk) for name in (
-        "T0", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "T10", "T11", "T12", "U1",
-        "U2")}
+    tasks = {name: Task.objects.get(pk=getattr(t, name).pk) for name in NAMES}
     assert {n for n, x in tasks.items() if x.status == Status.CLOSED} == {
-        "T0", "T1", "T2", "T3", "T5", "T6", "T7", "T8", "U1", "U2"}
-    assert {n for n, x in tasks.items() if x.closed_late} == {"T1", "T7", "U2"}
+        "T00", "T0", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "U1", "U2"}
+    assert {n for n, x in tasks.items() if x.closed_late} == {"T1", "T4", "T7", "U2"}
+    # National Day: two working days from Tuesday Sep 29 10:00 end on Thursday Oct 8 10:00.
+    assert tasks["T00"].deadline == at(2026, 10, 8, 10, 0)
+    assert tasks["T00"].closed_at == at(2026, 9, 30, 11, 0)
     assert (tasks["T3"].repeat_of_id, tasks["T3"].repeat_seq) == (t.T0.pk, 2)
     assert (tasks["T4"].repeat_of_id, tasks["T4"].repeat_seq) == (t.T3.pk, 3)
+    assert tasks["T4"].deadline == at(2026, 11, 8, 10, 0)
     assert tasks["T3"].deadline == at(2026, 11, 5, 12, 0)  # moved by the 2 h verification wait
     assert tasks["T3"].rework_count == 1
     assert tasks["T5"].deadline == at(2026, 11, 12, 10, 0)  # moved by the 48 h hold
@@ -90,145 +133,176 @@ def test_the_story_went_as_written(november):
     assert tasks["T12"].deadline == at(2026, 11, 27, 10, 0)  # stored, but the clock is stopped
     assert tasks["T9"].status == Status.SUBMITTED
     assert tasks["T10"].status == Status.VOID
-    # Departments are those of the assignee when dispatched: grid1's tasks from before the 15th
-    # stay with 城管中队 although he has been in 市政所 since, and worked on T6 and T8 there.
-    assert t.world.grid_officer.department == t.sz
+    assert tasks["T13"].road == t.world.road and tasks["T13"].status == Status.ASSIGNED
+    assert {n for n, x in tasks.items() if x.road_id} == {"T13"}
+    # Today's departments: T11 moved to 城管中队 with its reassignment on December 1.
     by_dept = {n: x.department.code for n, x in tasks.items() if x.department_id}
-    assert by_dept == {"T0": "ZD", "T1": "ZD", "T2": "ZD", "T3": "ZD", "T4": "ZD", "T5": "ZD",
-                       "T6": "ZD", "T8": "ZD", "U1": "ZD", "U2": "ZD",
-                       "T7": "SZ", "T9": "SZ", "T11": "SZ", "T12": "SZ"}
+    assert by_dept == {"T00": "ZD", "T0": "ZD", "T1": "ZD", "T2": "ZD", "T3": "ZD", "T4": "ZD",
+                       "T5": "ZD", "T6": "ZD", "T8": "ZD", "U1": "ZD", "U2": "ZD", "T11": "ZD",
+                       "T7": "SZ", "T9": "SZ", "T12": "SZ", "T13": "SZ"}
     assert tasks["T6"].assignee == tasks["T8"].assignee == t.world.grid_officer
     assert tasks["T7"].assignee == t.grid1b
+    # The log says who was responsible when: the reassignment records both departments.
+    moved = TaskEvent.objects.get(task=t.T11, kind=TaskEvent.Kind.REASSIGNED)
+    first = TaskEvent.objects.get(task=t.T11, kind=TaskEvent.Kind.REPORTED)
+    assert first.extra["department"] == t.sz.pk and moved.extra["department"] == t.zd.pk
+    assert moved.created_at == at(2026, 12, 1, 8, 0)
 
 
-def test_the_street_by_hand(november):
-    s1 = november.streets["东街道"]
-    # Registered in November (reported_at in [Nov 1 00:00, Dec 1 00:00) Shanghai, not void):
-    # T2 (00:30 on the 1st), T3, T4, T5, T6, T7, T8, T9, T11, T12. Not T1 (Oct 31), not T10.
-    assert s1.registered == 10
-    # Due: a deadline in November, or closed in November: T1 (Nov 1 20:00), T2, T3, T4, T5, T6
-    # (extended deadline Nov 20), T7, T8, T9 (waiting for verification). Not T11 (Dec 2), not
-    # T12 (on hold since before its deadline: that deadline is not real yet), not T0 (October).
-    assert s1.due == 9
-    # Closed in November: T1, T2, T3, T5, T6, T7, T8.
-    assert s1.closed == 7
-    # On time: those minus T1 and T7 (submitted after the deadline). T3 resubmitted 11:00 after
-    # the original 10:00 deadline, but the rework wait moved it to 12:00; T5 was saved by its
-    # hold; T8 was verified a day after its deadline but fixed before it.
-    assert s1.on_time == 5
-    assert s1.extended == 1  # T6, due and extended
-    assert s1.patrol == 6  # registered from patrol: T2, T3, T6, T7, T8, T11
-    assert s1.third_party == 2  # T4 third_party, T5 city_inspection
-    # Overdue: deadline passed in November without a fix in time: T1 and T7 (late), T4 (open).
-    # Not T9 (fixed in time, waiting), not T12 (clock stopped).
-    assert s1.overdue == 3
-    assert s1.repeats == 2  # T3 and T4
-    assert s1.high_deduction == 3  # category B registered in November: T5, T9, T12
-    assert s1.rework == 1  # T3, sent back on Nov 4
-    # Points charged in November. Registered: T2 2, T3 2x2=4, T4 2x2=4, T5 3, T6 2, T7 2, T8 2,
-    # T9 3, T11 2, T12 3 = 27. The late half of tasks closed late in November: T1 3/2 = 1.5 (its
-    # 3 were charged to October, when it was registered) and T7 2/2 = 1. 27 + 2.5 = 29.5.
-    assert s1.points == Decimal("29.5")
-    # Rates to six decimals, halves up: 7/9, 5/9, 1/7 (rework per closed), 1/9, 6/10, 2/10.
-    assert s1.rates == {
-        "closed_rate": 0.777778, "on_time_rate": 0.555556, "rework_rate": 0.142857,
-        "extension_rate": 0.111111, "patrol_rate": 0.6, "third_party_rate": 0.2}
-    # The default scheme: 100 + 10 closure + 20 on-time - 10 rework - 5 extension + 10 patrol
-    # - 15 third-party rate, - 1 per overdue, - 2 per repeat, - 0.5 per point:
-    # 100 + 7.77778 + 11.11112 - 1.42857 - 0.555555 + 6 - 3 - 3 - 4 - 14.75 = 98.154775
-    # -> 98.15.
-    assert s1.score == Decimal("98.15")
-    # 西街道 (U1 on time, U2 late): 100 + 10 x 2/2 + 20 x 1/2 - 0 - 0 + 10 x 1/2 - 0 - 1 x 1
-    # - 2 x 0 - 0.5 x (2 + 3 + 1.5) = 120.75, so 东街道 is second.
-    s2 = november.streets["西街道"]
-    assert (s2.registered, s2.due, s2.closed, s2.on_time, s2.overdue, s2.points) == (
-        2, 2, 2, 1, 1, Decimal("6.5"))
-    assert (s2.score, s2.rank, s1.rank) == (Decimal("120.75"), 1, 2)
+def test_the_streets_of_november_by_hand(november):
+    t = november
+    s1, s2 = t.world.street1.pk, t.world.street2.pk
+    # 东街道 (G1):
+    # registered: T2 (00:30 on the 1st), T3, T4, T5, T6, T7, T8, T9, T13, T12, T11 = 11 (not T1:
+    #   October; not T10: void).
+    # due: a deadline in November, or closed in November: T1 (Nov 1 20:00), T2, T3, T4, T5, T6
+    #   (extended to Nov 20), T7, T8, T9 (waiting), T13 = 10. Not T11 (Dec 2), not T12 (held
+    #   since before its deadline: not real yet), not T00 (closed in September).
+    # closed: T1, T2, T3, T4, T5, T6, T7, T8 = 8; on time: those but T1, T4, T7 = 5.
+    # extended: T6. patrol: T2, T3, T6, T7, T8, T11 = 6; self-fixed (on time by Nov 30): T2, T3,
+    #   T6, T8 = 4 (T7 late, T11 open). third party: T4, T5 (city inspection), T13 (inspector).
+    # overdue: T1, T4, T7 (late), T13 (open) = 4; not T9 (fixed in time). repeats: T3, T4.
+    #   high-deduction (B): T5, T9, T12. rework: T3's, on Nov 4.
+    # points: found by others, registered: T4 2x2 = 4, T5 3, T9 3, T13 2, T12 3 = 15 (the patrol
+    #   finds T2, T3, T6, T7, T8, T11 cost nothing for that); the late half of the overdue:
+    #   T1 1.5, T4 4/2 = 2, T7 1, T13 1 = 5.5. Total 20.5.
+    # rates: 8/10, 5/10, 1/8, 1/10, 6/11 = 0.5454545.. -> 0.545455, 4/11 -> 0.363636,
+    #   3/11 -> 0.272727.
+    # score: 100 + 8 + 10 - 1.25 - 0.5 + 5.45455 + 3.63636 - 4.090905 - 4 - 4 - 10.25
+    #   = 103.000005 -> 103.00; second.
+    # October was 138.50, first (below): change -35.50.
+    assert cells(t.streets["东街道"]) == figures(
+        "street", s1, "东街道", registered=11, due=10, closed=8, on_time=5, extended=1, patrol=6,
+        self_fixed=4, third_party=3, overdue=4, repeats=2, high_deduction=3, rework=1,
+        points=20.5, rates=rates(0.8, 0.5, 0.125, 0.1, 0.545455, 0.363636, 0.272727),
+        score=103.0, rank=2, previous_rank=1, score_change=-35.5)
+    # 西街道 (G2): U1 (hotline, on time), U2 (patrol, late). registered 2, due 2, closed 2, on
+    # time 1, patrol 1 (U2), self-fixed 0, third party 0 (the hotline is not), overdue 1 (U2),
+    # high 1 (U2). points: U1 2 + U2's late half 1.5 = 3.5. rates 2/2, 1/2, 0/2, 0/2, 1/2, 0/2,
+    # 0/2. score: 100 + 10 + 10 + 5 - 1 - 1.75 = 122.25, first. October: 无数据, so no
+    # previous rank and no change.
+    assert cells(t.streets["西街道"]) == figures(
+        "street", s2, "西街道", registered=2, due=2, closed=2, on_time=1, extended=0, patrol=1,
+        self_fixed=0, third_party=0, overdue=1, repeats=0, high_deduction=1, rework=0,
+        points=3.5, rates=rates(1.0, 0.5, 0.0, 0.0, 0.5, 0.0, 0.0), score=122.25, rank=1,
+        previous_rank=None, score_change=None)
+    assert [r.name for r in evaluation.evaluate(MONTH, "street")] == ["西街道", "东街道"]
 
 
-def test_october_and_the_change_from_it(november):
-    # October for 东街道: T0 (closed on time Oct 21) and T1 (registered Oct 31). Registered 2,
-    # due 1 (T0; T1's deadline is in November), closed 1, on time 1, patrol 1 of 2, high 1 (T1),
-    # points T0 2 + T1 3 = 5 (T1's late half went to November). Score: 100 + 10 + 20 + 10 x 1/2
-    # - 0.5 x 5 = 132.50, first of the two (西街道 had nothing: 100).
-    oct_s1 = november.october["东街道"]
-    assert (oct_s1.registered, oct_s1.due, oct_s1.closed, oct_s1.on_time, oct_s1.patrol,
-            oct_s1.high_deduction, oct_s1.overdue, oct_s1.points) == (
-        2, 1, 1, 1, 1, 1, 0, Decimal("5"))
-    assert (oct_s1.score, oct_s1.rank) == (Decimal("132.50"), 1)
-    s1, s2 = november.streets["东街道"], november.streets["西街道"]
-    assert (s1.previous_rank, s1.score_change) == (1, Decimal("98.15") - Decimal("132.50"))
-    assert s1.score_change == Decimal("-34.35")
-    # 西街道 had no task in October: no last month to compare with.
-    assert (s2.previous_rank, s2.score_change) == (None, None)
+def test_october_does_not_count_what_was_closed_in_september(november):
+    t = november
+    s1, s2 = t.world.street1.pk, t.world.street2.pk
+    # 东街道 in October: T0 (patrol, closed on time Oct 21) and T1 (registered Oct 31). T00's
+    # deadline (Oct 8) is in October, but it was closed on Sep 30: not due in October.
+    # registered 2, due 1 (T0), closed 1, on time 1, patrol 1, self-fixed 1 (T0), high 1 (T1).
+    # points: T1, a citizen's find, 3 (its late half falls in November, its deadline's month);
+    # T0, self-found and fixed on time, nothing. rates 1/1, 1/1, 0/1, 0/1, 1/2, 1/2, 0/2.
+    # score: 100 + 10 + 20 + 5 + 5 - 1.5 = 138.50. September ranked 东街道 (below): 1.
+    assert cells(t.october["东街道"]) == figures(
+        "street", s1, "东街道", registered=2, due=1, closed=1, on_time=1, extended=0, patrol=1,
+        self_fixed=1, third_party=0, overdue=0, repeats=0, high_deduction=1, rework=0,
+        points=3.0, rates=rates(1.0, 1.0, 0.0, 0.0, 0.5, 0.5, 0.0), score=138.5, rank=1,
+        previous_rank=1, score_change=9.5)
+    # 西街道 had nothing in October: 无数据, after the ranked street, no rank, no score.
+    assert cells(t.october["西街道"]) == figures(
+        "street", s2, "西街道", registered=0, due=0, closed=0, on_time=0, extended=0, patrol=0,
+        self_fixed=0, third_party=0, overdue=0, repeats=0, high_deduction=0, rework=0,
+        points=0.0, rates=NO_RATES, score=None, rank=None, previous_rank=None,
+        score_change=None, has_data=False)
+    assert list(t.october) == ["东街道", "西街道"]
+    # September: T00 registered (a hotline find: 2 points), due and closed in September, on time.
+    # 100 + 10 + 20 - 1 = 129.00.
+    assert cells(t.september["东街道"]) == figures(
+        "street", s1, "东街道", registered=1, due=1, closed=1, on_time=1, extended=0, patrol=0,
+        self_fixed=0, third_party=0, overdue=0, repeats=0, high_deduction=0, rework=0,
+        points=2.0, rates=rates(1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0), score=129.0, rank=1,
+        previous_rank=None, score_change=None)
 
 
-def test_the_department_by_hand(november):
-    zd = november.departments["城管中队"]
-    # 城管中队's tasks: grid1's dispatched before the 15th (T0, T1, T2, T3, T4, T5, T6, T8) and
-    # grid2's in 西街道 (U1, U2). Registered in November: T2, T3, T4, T5, T6, T8, U1, U2.
-    assert zd.registered == 8
-    # Due: T1, T2, T3, T4, T5, T6, T8, U1, U2.
-    assert zd.due == 9
-    assert zd.closed == 8  # all of those but T4
-    assert zd.on_time == 6  # T2, T3, T5, T6, T8, U1 (T1 and U2 late)
-    assert zd.extended == 1  # T6
-    assert zd.patrol == 5  # T2, T3, T6, T8, U2
-    assert zd.third_party == 2  # T4, T5
-    assert zd.overdue == 3  # T1, U2 (late), T4 (open)
-    assert zd.repeats == 2  # T3, T4
-    assert zd.high_deduction == 2  # T5, U2
-    assert zd.rework == 1  # T3
-    # Registered: T2 2 + T3 4 + T4 4 + T5 3 + T6 2 + T8 2 + U1 2 + U2 3 = 22; late halves closed
-    # in November: T1 1.5 + U2 1.5 = 3. Total 25.
-    assert zd.points == Decimal("25")
-    assert zd.rates == {  # 8/9, 6/9, 1/8, 1/9, 5/8, 2/8
-        "closed_rate": 0.888889, "on_time_rate": 0.666667, "rework_rate": 0.125,
-        "extension_rate": 0.111111, "patrol_rate": 0.625, "third_party_rate": 0.25}
-    # 100 + 8.88889 + 13.33334 - 1.25 - 0.555555 + 6.25 - 3.75 - 3 - 4 - 12.5 = 103.416675
-    # -> 103.42.
-    assert zd.score == Decimal("103.42")
-    # October: T0 and T1 were 城管中队's, the same figures as 东街道's: 132.50, first.
-    assert (zd.previous_rank, zd.score_change) == (1, Decimal("-29.08"))
+def test_the_departments_by_hand_from_the_event_log(november):
+    t = november
+    # 城管中队 in November, by the department responsible at the month's end or at closure:
+    # T1, T2, T3, T4, T5, T6, T8 (grid1's, dispatched before the 15th), U1, U2 (grid2's). Not
+    # T11: 市政所 held it on Nov 30 (its reassignment came on Dec 1).
+    # registered: T2, T3, T4, T5, T6, T8, U1, U2 = 8. due: T1 and those 8 = 9; closed: all 9;
+    # on time: T2, T3, T5, T6, T8, U1 = 6. extended: T6. patrol: T2, T3, T6, T8, U2 = 5;
+    # self-fixed: T2, T3, T6, T8 = 4. third party: T4, T5. overdue: T1, T4, U2. repeats: T3,
+    # T4. high: T5, U2. rework: T3.
+    # points: registered, found by others: T4 4 + T5 3 + U1 2 = 9; late halves: T1 1.5 + T4 2 +
+    # U2 1.5 = 5. Total 14.
+    # rates: 9/9, 6/9 -> 0.666667, 1/9 -> 0.111111, 1/9, 5/8 = 0.625, 4/8, 2/8.
+    # score: 100 + 10 + 13.33334 - 1.11111 - 0.555555 + 6.25 + 5 - 3.75 - 3 - 4 - 7
+    #   = 115.166675 -> 115.17. October (T0, T1 as 东街道): 138.50, first; change -23.33.
+    assert cells(t.departments["城管中队"]) == figures(
+        "department", t.zd.pk, "城管中队", registered=8, due=9, closed=9, on_time=6, extended=1,
+        patrol=5, self_fixed=4, third_party=2, overdue=3, repeats=2, high_deduction=2, rework=1,
+        points=14.0, rates=rates(1.0, 0.666667, 0.111111, 0.111111, 0.625, 0.5, 0.25),
+        score=115.17, rank=1, previous_rank=1, score_change=-23.33)
+    # 市政所: T7, T9, T13, T12, and T11 (its at the month's end). registered 5; due T7, T9, T13 =
+    # 3; closed T7 (late); patrol T7, T11; third party T13 (inspector); overdue T7, T13; high T9,
+    # T12. points: T9 3 + T13 2 + T12 3 = 8 registered, late halves T7 1 + T13 1 = 2: 10.
+    # rates 1/3 -> 0.333333, 0/3, 0/1, 0/3, 2/5, 0/5, 1/5.
+    # score: 100 + 3.33333 + 4 - 3 - 2 - 5 = 97.33333 -> 97.33, second. October: 无数据.
+    assert cells(t.departments["市政所"]) == figures(
+        "department", t.sz.pk, "市政所", registered=5, due=3, closed=1, on_time=0, extended=0,
+        patrol=2, self_fixed=0, third_party=1, overdue=2, repeats=0, high_deduction=2, rework=0,
+        points=10.0, rates=rates(0.333333, 0.0, 0.0, 0.0, 0.4, 0.0, 0.2), score=97.33, rank=2,
+        previous_rank=None, score_change=None)
+    # 环卫所 (the world's department) had no task: 无数据, listed last, not first with 100.
+    assert cells(t.departments["环卫所"]) == figures(
+        "department", t.world.department.pk, "环卫所", registered=0, due=0, closed=0,
+        on_time=0, extended=0, patrol=0, self_fixed=0, third_party=0, overdue=0, repeats=0,
+        high_deduction=0, rework=0, points=0.0, rates=NO_RATES, score=None, rank=None,
+        previous_rank=None, score_change=None, has_data=False)
+    assert list(t.departments) == ["城管中队", "市政所", "环卫所"]
+    oct_ranks = {n: (r.rank, r.score) for n, r in t.october_departments.items()}
+    assert oct_ranks == {"城管中队": (1, Decimal("138.50")), "市政所": (None, None),
+                         "环卫所": (None, None)}
 
 
-def test_the_new_department_and_the_ranking(november):
-    sz = november.departments["市政所"]
-    # 市政所 has what grid1b was given from the 15th: T7, T9, T11, T12 (registered 4). Due: T7,
-    # T9 (T11 is due in December, T12 is held). Closed: T7, late. Patrol: T7, T11. Overdue: T7.
-    # High: T9, T12. Points: T7 2 + T9 3 + T11 2 + T12 3 + T7's late half 1 = 11.
-    assert (sz.registered, sz.due, sz.closed, sz.on_time, sz.extended, sz.patrol,
-            sz.third_party, sz.overdue, sz.repeats, sz.high_deduction, sz.rework) == (
-        4, 2, 1, 0, 0, 2, 0, 1, 0, 2, 0)
-    assert sz.points == Decimal("11")
-    # 100 + 10 x 1/2 + 0 + 10 x 2/4 - 1 - 0.5 x 11 = 103.50: just ahead of 城管中队's 103.42.
-    assert sz.score == Decimal("103.50")
-    hw = november.departments["环卫所"]  # the world's department: no tasks, the base score
-    assert hw.score == Decimal("100.00") and hw.registered == hw.due == 0
-    ranks = {name: (r.rank, r.previous_rank) for name, r in november.departments.items()}
-    # October: 城管中队 132.50 first, the other two 100 share second (and had no tasks, so no
-    # previous rank).
-    assert ranks == {"市政所": (1, None), "城管中队": (2, 1), "环卫所": (3, None)}
+def test_the_road_of_november_by_hand(november):
+    t = november
+    # 中山路: T13, an inspector's find on the road, open and overdue. registered 1, due 1,
+    # third party 1, overdue 1; points 2 + its late half 1 = 3. rates: 0/1, 0/1, none (nothing
+    # closed), 0/1, 0/1, 0/1, 1/1. score 100 - 15 - 1 - 1.5 = 82.50, first of one. October: none.
+    assert cells(t.roads["中山路"]) == figures(
+        "road", t.world.road.pk, "中山路", registered=1, due=1, closed=0, on_time=0, extended=0,
+        patrol=0, self_fixed=0, third_party=1, overdue=1, repeats=0, high_deduction=0,
+        rework=0, points=3.0, rates=rates(0.0, 0.0, None, 0.0, 0.0, 0.0, 1.0), score=82.5,
+        rank=1, previous_rank=None, score_change=None)
+    assert list(t.roads) == ["中山路"]
 
 
 def test_the_street_s_only_community_and_grid_have_the_same_figures(november):
-    fields = evaluation.COUNTS + ("points", "rates", "score", "rank", "previous_rank",
-                                  "score_change")
-    s1 = november.streets["东街道"]
-    for row in (november.communities["一社区"], november.grids["一号网格"]):
-        assert {k: getattr(row, k) for k in fields} == {k: getattr(s1, k) for k in fields}
+    skip = ("level", "unit_id", "name")
+    for street, community, grid in (("东街道", "一社区", "一号网格"),
+                                    ("西街道", "二社区", "二号网格")):
+        s = {k: v for k, v in cells(november.streets[street]).items() if k not in skip}
+        for row in (november.communities[community], november.grids[grid]):
+            assert {k: v for k, v in cells(row).items() if k not in skip} == s
 
 
 def test_a_later_reading_of_november_gives_the_same_figures(november):
-    """Closing T9 late and T4 in December changes nothing in November's figures."""
+    """Closing T9 in time and T13 late in December, and a scheme left alone, change nothing in
+    November; T13's late half is not charged again in December."""
     t = november
     with time_machine.travel(at(2026, 12, 3, 10, 0), tick=False):
         services.task_verify(task=t.T9, actor=t.world.inspector.user, approved=True)
-        t4 = services.task_start(task=t.T4, actor=t.world.grid_officer.user)
-        t4 = services.task_submit(task=t4, actor=t.world.grid_officer.user, photos=[photo()])
-        services.task_verify(task=t4, actor=t.world.inspector.user, approved=True)
+        t13 = services.task_start(task=t.T13, actor=t.grid1b.user)
+        t13 = services.task_submit(task=t13, actor=t.grid1b.user, photos=[_photo()])
+        services.task_verify(task=t13, actor=t.world.inspector.user, approved=True)
         again = {r.name: r for r in evaluation.evaluate(MONTH, "street")}
-    assert again["东街道"].as_dict() == november.streets["东街道"].as_dict()
+        departments = {r.name: r for r in evaluation.evaluate(MONTH, "department")}
+        december = {r.name: r for r in evaluation.evaluate("2026-12", "street")}
+    for name in ("东街道", "西街道"):
+        assert again[name].as_dict() == november.streets[name].as_dict()
+    for name in ("城管中队", "市政所", "环卫所"):
+        assert departments[name].as_dict() == november.departments[name].as_dict()
+    # December so far (provisional): nothing registered; due: T9 and T13 (closed in December),
+    # T11 (deadline Dec 2, passed, open: overdue, a self-found task late: half its 2 points).
+    # T13's late half was November's.
+    d = december["东街道"]
+    assert (d.registered, d.due, d.closed, d.overdue, d.points) == (0, 3, 2, 1, Decimal("1"))
 
 
 def test_rates_and_scores_round_half_up():
@@ -238,3 +312,9 @@ def test_rates_and_scores_round_half_up():
     row = evaluation.Row(level="street", unit_id=1, name="x", points=Decimal("0.75"))
     # 100 - 0.5 x 0.75 = 99.625: 99.63 (rounding to even would give 99.62).
     assert evaluation.score(row, EvaluationScheme(name="default")) == Decimal("99.63")
+
+
+def _photo():
+    from tests.evaluation.conftest import photo
+
+    return photo()

@@ -1,6 +1,6 @@
 """The monthly report e-mail on the 1st: one outbox row per street leader and district
 supervisor, idempotent; rendered in Chinese and in English with the hand-worked figures of
-test_hand_worked_month.py (东街道 second with 98.15, 西街道 first with 120.75)."""
+test_hand_worked_month.py (东街道 second with 103.00, 西街道 first with 122.25)."""
 
 from __future__ import annotations
 
@@ -70,18 +70,19 @@ def test_the_report_is_for_the_month_before_the_1st(world, kicks):
 def test_a_street_leader_reads_rank_figures_categories_and_hotspots_in_chinese(reported):
     subject, text, html = _render(reported.world.street_leader, "zh-hans")
     assert subject == "【2026-11 月度考评】东街道：2 个中排名第 2"
-    assert "在 2 个镇街中排名第 2，综合得分 98.15。 上月排名第 1；得分变化 -34.35。" in text
+    assert "在 2 个镇街中排名第 2，综合得分 103.00。 上月排名第 1；得分变化 -35.50。" in text
     assert "指标: 本月 | 上月 | 全区平均" in text
-    # Closure rate: 7/9 this month, 1/1 in October, 9/11 over the district.
-    assert "- 结案率: 77.8% | 100.0% | 81.8%" in text
-    # Deduction points: 29.5, 5 in October, a district average of (29.5 + 6.5) / 2 = 18.
-    assert "- 扣分: 29.5 | 5 | 18" in text
-    # The worst categories: 乱堆物料 19 points (T2 2, T3 4, T4 4, T6 2, T7 2 + 1 late, T8 2,
-    # T11 2) over 7 tasks, then 占道经营 10.5 (T5, T9, T12 3 each, and T1's late 1.5).
-    assert "- 乱堆物料: 19 (7 件)\n- 占道经营: 10.5 (4 件)" in text
-    # The hotspot: p1 in 一号网格 (T0, T3 and T4), T4 still open.
-    assert "- 乱堆物料 · 一号网格: 出现 3 次，1 件未结，最近一次 2026-11-06" in text
-    for figure in ("98.15", "-34.35", "77.8%", "81.8%", "29.5", "乱堆物料", "一号网格",
+    # Closure rate: 8/10 this month, 1/1 in October, 10/12 over the district.
+    assert "- 结案率: 80.0% | 100.0% | 83.3%" in text
+    # Deduction points: 20.5, 3 in October, a district average of (20.5 + 3.5) / 2 = 12.
+    assert "- 扣分: 20.5 | 3 | 12" in text
+    # The worst categories: 占道经营 10.5 (T5, T9, T12 3 each, found by others, and T1's late
+    # 1.5) over 4 tasks, then 乱堆物料 10 (T4 4 + 2 late, T13 2 + 1 late, T7's late 1; the
+    # patrol finds T2, T3, T6, T8, T11 cost nothing) over 3.
+    assert "- 占道经营: 10.5 (4 件)\n- 乱堆物料: 10 (3 件)" in text
+    # The hotspot: p1 in 一号网格 (T0, T3 and T4), all closed.
+    assert "- 乱堆物料 · 一号网格: 出现 3 次，0 件未结，最近一次 2026-11-06" in text
+    for figure in ("103.00", "-35.50", "80.0%", "83.3%", "20.5", "乱堆物料", "一号网格",
                    "<td>结案率</td>", "扣分最多的问题类别"):
         assert figure in html
 
@@ -89,13 +90,14 @@ def test_a_street_leader_reads_rank_figures_categories_and_hotspots_in_chinese(r
 def test_the_same_report_in_english(reported):
     subject, text, html = _render(reported.world.street_leader, "en")
     assert subject == "[Monthly evaluation 2026-11] 东街道: rank 2 of 2"
-    assert "Rank 2 of 2 streets, composite score 98.15." in text
-    assert "Last month: rank 1; score change -34.35." in text
-    assert "- Closure rate: 77.8% | 100.0% | 81.8%" in text
-    assert "- Deduction points: 29.5 | 5 | 18" in text
-    assert "- Composite score: 98.15 | 132.50 | 109.45" in text
-    assert "- 乱堆物料: 19 (7 tasks)" in text
-    assert "- 乱堆物料 · 一号网格: 3 occurrences, 1 open, latest 2026-11-06" in text
+    assert "Rank 2 of 2 streets, composite score 103.00." in text
+    assert "Last month: rank 1; score change -35.50." in text
+    assert "- Closure rate: 80.0% | 100.0% | 83.3%" in text
+    assert "- Deduction points: 20.5 | 3 | 12" in text
+    # The district's average score is over its ranked streets: (103.00 + 122.25) / 2.
+    assert "- Composite score: 103.00 | 138.50 | 112.62" in text
+    assert "- 乱堆物料: 10 (3 tasks)" in text
+    assert "- 乱堆物料 · 一号网格: 3 occurrences, 0 open, latest 2026-11-06" in text
     assert "<td>Closure rate</td>" in html
     assert "/api/v1/evaluation/export/?month=2026-11" in text
 
@@ -103,16 +105,18 @@ def test_the_same_report_in_english(reported):
 def test_the_supervisor_reads_the_district_and_the_rankings(reported):
     subject, text, html = _render(reported.world.supervisor, "en")
     assert subject == "[Monthly evaluation 2026-11] 示范区: overview and ranking"
-    # The district: 12 registered (10 + 2), closure 9 of 11, 36 points (29.5 + 6.5).
-    assert "- Registered: 12 | 2" in text
-    assert "- Closure rate: 81.8% | 100.0%" in text
-    assert "- Deduction points: 36 | 5" in text
+    # The district: 13 registered (11 + 2), closure 10 of 12, 24 points (20.5 + 3.5).
+    assert "- Registered: 13 | 2" in text
+    assert "- Closure rate: 83.3% | 100.0%" in text
+    assert "- Deduction points: 24 | 3" in text
     assert "1 repeat hotspot this month." in text
-    assert "1. 西街道: 120.75 (—)" in text and "2. 东街道: 98.15 (-34.35)" in text
-    assert "1. 市政所: 103.50 (—)" in text and "2. 城管中队: 103.42 (-29.08)" in text
+    assert "1. 西街道: 122.25 (—)" in text and "2. 东街道: 103.00 (-35.50)" in text
+    assert "1. 城管中队: 115.17 (-23.33)" in text and "2. 市政所: 97.33 (—)" in text
+    # 环卫所 had nothing: 无数据, after the ranked departments, no score.
+    assert "No data. 环卫所: — (—)" in text
     assert "<td>西街道</td>" in html
     _subject, zh, _html = _render(reported.world.supervisor, "zh-hans")
-    assert "西街道" in zh and "120.75" in zh
+    assert "西街道" in zh and "122.25" in zh
 
 
 def test_the_sender_mails_each_leader_in_their_language(reported):
@@ -130,7 +134,7 @@ def test_the_sender_mails_each_leader_in_their_language(reported):
     assert "东街道" in by_to["streetlead@example.org"].subject
     assert by_to["streetlead@example.org"].subject != by_to["streetlead2@example.org"].subject
     html = by_to["supervisor@example.org"].alternatives[0][0]
-    assert "120.75" in html
+    assert "122.25" in html
 
 
 def test_setup_schedules_runs_it_on_the_1st_at_nine(db):

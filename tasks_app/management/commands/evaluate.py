@@ -8,7 +8,7 @@ from django.utils import translation
 
 from tasks_app import exports
 from tasks_app.errors import DomainError
-from tasks_app.evaluation import LEVELS, month_bounds
+from tasks_app.evaluation import LEVELS, check_month, month_bounds
 from tasks_app.evaluation_services import evaluation_publish
 
 
@@ -36,6 +36,12 @@ class Command(BaseCommand):
         if publish:
             self._publish(month, reason, username)
             return
+        try:
+            status = check_month(month)  # a future month is refused
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        if status == "provisional":
+            self.stderr.write(f"{month} is the current month: its figures are provisional.")
         levels = [level] if level else list(LEVELS)
         with translation.override(language or translation.get_language()):
             if format == "xlsx":
