@@ -85,6 +85,8 @@ demo() {
     ensure_venv
     export DEBUG=${DEBUG:-1}
     local port=${PORT:-8000}
+    # Links in the e-mails point at this demo, whatever port it runs on.
+    export SITE_URL=${SITE_URL:-http://127.0.0.1:$port}
     say "Migrating the database"
     manage migrate --noinput
     say "Loading the demo data"

@@ -63,6 +63,18 @@ class _GeoIndex:
         best = min(zip(idx, dist, strict=True), key=lambda p: (p[1], self.roads[p[0]].code))
         return self.roads[best[0]], float(best[1])
 
+    def road_streets(self) -> dict[int, frozenset[int]]:
+        """The streets each road runs through (its centre line crosses their grids)."""
+        if getattr(self, "_road_streets", None) is None:
+            found: dict[int, frozenset[int]] = {}
+            for road, line in zip(self.roads, self.road_tree.geometries, strict=True):
+                hits = self.grid_tree.query(line, predicate="intersects")
+                found[road.pk] = frozenset(self.grids[i].community.parent_id for i in hits
+                                           if self.grids[i].community.parent_id)
+            self._road_streets = found
+        return self._road_streets
+
+
 
 _lock = threading.Lock()
 _cache: dict[str, object] = {"stamp": None, "index": None}
@@ -107,6 +119,12 @@ def locate(lng: object, lat: object, *, tolerance_m: float | None = None) -> Loc
     tol = settings.ROAD_TOLERANCE_M if tolerance_m is None else tolerance_m
     road, dist = index.road_near(x, y, tol)
     return Location(lng=x, lat=y, grid=grid, road=road, road_distance_m=dist)
+
+
+def road_streets() -> dict[int, frozenset[int]]:
+    """Road id → the streets it runs through, from the same cached index as ``locate``: roads
+    belong to no region, so a street's roads are those crossing its grids."""
+    return _index().road_streets()
 
 
 def calendar_fill_from_holidays(*, calendar, years: list[int]) -> tuple[int, int]:

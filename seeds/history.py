@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from shapely import LineString
 
 from gridmgmt import clock
@@ -151,7 +152,10 @@ class History:
             chief = officers_holding(role=Role.ROAD_CHIEF, at=at, road=road).first()
             if chief is not None and self.rng.random() < 0.4:
                 return chief.user
-            return officers_holding(role=Role.GRID_OFFICER, at=at, grid=grid).first().user
+            # The staffing gap's grid has no officer lately: its community head reports there.
+            finder = officers_holding(role=Role.GRID_OFFICER, at=at, grid=grid).first() \
+                or officers_holding(role=Role.COMMUNITY_HEAD, at=at, grid=grid).first()
+            return finder.user
         if source == Source.INSPECTOR:
             names = ["inspector01", "inspector02"]
             if grid.community.parent.code == "SFQ-DH":
@@ -351,7 +355,10 @@ class History:
         return self._grid_officer(task.grid), None
 
     def _grid_officer(self, grid: Grid) -> Officer:
-        return officers_holding(role=Role.GRID_OFFICER, at=clock.now(), grid=grid).first()
+        # The staffing gap's grid has nobody: a neighbouring grid's officer is sent instead.
+        return officers_holding(role=Role.GRID_OFFICER, at=clock.now(), grid=grid).first() \
+            or Officer.objects.filter(duties__role=Role.GRID_OFFICER, duties__valid_to=None,
+                                      duties__grid__community=grid.community).first()
 
     def _reassign_target(self, task: Task) -> tuple[Officer, object | None]:
         if task.assignee.department_id:  # a department hands it back to the grid
@@ -391,7 +398,15 @@ class History:
         if life == "idle":
             return
         yield self._when(task, rng.uniform(0.03, 0.3))
-        task = services.task_start(task=task, actor=task.assignee.user)
+        # 一套方案: the assignee writes the plan when starting; a before photo where required.
+        needs_photo = task.category.before_photo_required and not task.photos.filter(
+            kind="before").exists()
+        task = services.task_start(
+            task=task, actor=task.assignee.user,
+            plan=f"{task.assignee.name}负责，现场处置{task.category.name}，"
+                 f"{timezone.localtime(task.deadline):%m月%d日%H:%M}前完成并拍照反馈。"
+            if task.deadline else "",
+            photos=[photo("before", rng.randrange(4))] if needs_photo else None)
         if life == "stalled":
             return
 

@@ -7,7 +7,7 @@ what an operator changed in the admin since (a category's time limit, a user's p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -99,8 +99,8 @@ class _Loader:
                 # Local numbers never start with 0, so this one can belong to nobody.
                 "phone": f"0571-0000{self.serial:04d}",
                 "email": f"{username}@example.org",
-                # A few officers read their alerts in English.
-                "language": "en" if self.serial % 7 == 0 else "zh-hans",
+                # The demo's officers read Chinese; each may switch to English (language.py).
+                "language": "zh-hans",
                 "department": department,
             },
         )
@@ -203,7 +203,25 @@ class _Loader:
                 o = self.officer(f"grid{n:02d}", next(names),
                                  "grid officer, " + ", ".join(g.code for g in part))
                 for grid in part:
+                    if grid is self._gap_grid(grids):
+                        continue
                     self.duty(o, Role.GRID_OFFICER, grid=grid)
+        self._staffing_gap(grids)
+
+    @staticmethod
+    def _gap_grid(grids: dict[str, list[Grid]]) -> Grid:
+        return grids[data.COMMUNITIES[-1][0]][-1]
+
+    def _staffing_gap(self, grids: dict[str, list[Grid]]) -> None:
+        """One staffing gap (网格员未到位): the last grid's officer left a week ago and nobody
+        has taken it over, so the dashboard and the street leader's digest list it."""
+        grid = self._gap_grid(grids)
+        officer = Officer.objects.filter(duties__role=Role.GRID_OFFICER,
+                                         duties__grid__community=grid.community).first()
+        if officer is not None:
+            Duty.objects.get_or_create(officer=officer, role=Role.GRID_OFFICER, grid=grid,
+                                       defaults={"valid_from": self.valid_from,
+                                                 "valid_to": self.now - timedelta(days=7)})
 
     def _categories(self, departments: dict[str, Department]) -> None:
         for cat in data.CATEGORIES:
@@ -213,6 +231,9 @@ class _Loader:
                 "high_deduction": cat.high_deduction,
                 "default_department": departments[cat.department] if cat.department else None,
                 "auto_dispatch": cat.auto_dispatch,
+                # High-deduction problems need a written plan and a before photo to start.
+                "plan_required": cat.high_deduction,
+                "before_photo_required": cat.high_deduction,
             })
 
     def _calendar(self) -> None:

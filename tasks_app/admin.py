@@ -239,5 +239,6 @@ class SubmissionAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 # The console's titles (the dashboard itself is tasks_app.console, on the admin index).
 admin.site.site_header = _("City management task console")
+admin.site.site_url = "/"  # 「查看站点」: the home redirect, which sends each user to theirs
 admin.site.site_title = _("Task console")
 admin.site.index_title = _("Dashboard")

@@ -71,11 +71,13 @@ def _ladder_holders(places: list[Place], now: datetime) -> dict[tuple[str, int],
 
 def recipients_for(place: Place, level: int, holders) -> list[int]:
     """DESIGN.md's ladder, as officer ids: 0 the assignee; 1 + the road chief (task on a road)
-    or else the community head; 2 + the street leader; 3 + the district supervisors."""
+    and the community head; 2 + the street leader; 3 + the district supervisors."""
     people: list[int] = [place.assignee_id] if place.assignee_id else []
     if level >= 1:
-        chiefs = holders.get((Role.ROAD_CHIEF, place.road_id), []) if place.road_id else []
-        people += chiefs or holders.get((Role.COMMUNITY_HEAD, place.community_id), [])
+        # The road chief of a task on a road, and always the community head: he is the first
+        # responsible person (第一责任人) for every problem of his community, on a road or not.
+        people += holders.get((Role.ROAD_CHIEF, place.road_id), []) if place.road_id else []
+        people += holders.get((Role.COMMUNITY_HEAD, place.community_id), [])
     if level >= 2:
         people += holders.get((Role.STREET_LEADER, place.street_id), [])
     if level >= 3:
@@ -160,7 +162,9 @@ def render_email(kind: str, context: dict, language: str) -> tuple[str, str, str
 def _message(row: Notification, conn) -> EmailMultiAlternatives:
     from .emails import context_for
 
-    subject, text, html = render_email(row.kind, context_for(row), row.recipient.language)
+    with translation.override(row.recipient.language):  # durations are words in the context
+        context = context_for(row)
+    subject, text, html = render_email(row.kind, context, row.recipient.language)
     msg = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [row.email],
                                  connection=conn)
     # A stable id lets a mail system drop a resend after an uncertain failure.
@@ -247,6 +251,13 @@ def create_digests(*, now: datetime | None = None) -> int:
             region__level__in=[Region.Level.COMMUNITY, Region.Level.STREET,
                                Region.Level.DISTRICT]).values_list("officer_id", "region_id"):
         per_leader[officer_id].update(per_region[region_id])
+    # Staffing gaps (grids and roads with nobody of their role on duty) go to the street leader.
+    gaps_of = _street_gaps(now)
+    for officer_id, _region in gaps_of:
+        per_leader.setdefault(officer_id, set())
+    gaps: dict[int, list[dict]] = defaultdict(list)
+    for (officer_id, _region), found in gaps_of.items():
+        gaps[officer_id].extend(g for g in found if g not in gaps[officer_id])
     emails = dict(Officer.objects.filter(pk__in=set(per_officer) | set(per_leader))
                   .values_list("pk", "email"))
     rows = []
@@ -254,9 +265,28 @@ def create_digests(*, now: datetime | None = None) -> int:
         as_leader = officer_id in per_leader
         ids = sorted(per_leader[officer_id] | set(per_officer.get(officer_id, []))) \
             if as_leader else sorted(per_officer[officer_id])
+        context = {"tasks": ids, "as_leader": as_leader}
+        if gaps.get(officer_id):
+            context["gaps"] = gaps[officer_id]
         rows.append(Notification(
             kind=Notification.Kind.DIGEST, period=period, recipient_id=officer_id,
-            email=emails.get(officer_id, ""), context={"tasks": ids, "as_leader": as_leader},
+            email=emails.get(officer_id, ""), context=context,
             created_at=now, next_attempt_at=now))
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+def _street_gaps(now: datetime) -> dict[tuple[int, int], list[dict]]:
+    """(street leader, street) → the street's staffing gaps, as plain values for the row."""
+    from .selectors import staffing_gaps_by_street
+
+    by_street = staffing_gaps_by_street(at=now)
+    if not by_street:
+        return {}
+    found = {}
+    for officer_id, region_id in Duty.objects.valid_at(now).filter(
+            role=Role.STREET_LEADER, region_id__in=list(by_street)).values_list(
+            "officer_id", "region_id"):
+        found[(officer_id, region_id)] = [
+            {"kind": g.kind, "code": g.code, "name": g.name} for g in by_street[region_id]]
+    return found

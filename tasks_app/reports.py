@@ -147,8 +147,12 @@ def create_monthly_reports(*, month: str | None = None, now: datetime | None = N
                 district_of[region_id] = parent_id
         else:
             wanted[officer_id]["districts"].append(region_id)
+    communities = _community_heads(now, done)
+    for officer_id in communities:
+        wanted.setdefault(officer_id, {"streets": [], "districts": []})
     if not wanted:
         return 0
+    community_sections = _community_sections(month, communities)
     needed = set(district_of.values()) | {d for w in wanted.values() for d in w["districts"]}
     snapshots = {d.pk: _district_snapshot(d, month, end)
                  for d in Region.objects.filter(pk__in=needed)}
@@ -159,6 +163,9 @@ def create_monthly_reports(*, month: str | None = None, now: datetime | None = N
                                for pk in duties["streets"]) if s is not None]
         districts = [district_section(snapshots[pk]) for pk in duties["districts"]
                      if pk in snapshots]
+        # 第一责任人: the community head reads his community's figures like a street's.
+        streets += [community_sections[pk] for pk in communities.get(officer_id, [])
+                    if pk in community_sections]
         if not streets and not districts:
             continue
         rows.append(Notification(
@@ -167,6 +174,51 @@ def create_monthly_reports(*, month: str | None = None, now: datetime | None = N
             context={"month": month, "streets": streets, "districts": districts}))
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+def _community_heads(now: datetime, done: set[int]) -> dict[int, list[int]]:
+    """Community heads on duty at ``now`` (not yet sent this month) → their communities."""
+    heads: dict[int, list[int]] = defaultdict(list)
+    for officer_id, region_id in Duty.objects.valid_at(now).filter(
+            role=Role.COMMUNITY_HEAD, region__level=Region.Level.COMMUNITY).exclude(
+            officer_id__in=done).order_by("officer_id", "region_id").values_list(
+            "officer_id", "region_id"):
+        heads[officer_id].append(region_id)
+    return dict(heads)
+
+
+def _community_sections(month: str, heads: dict[int, list[int]]) -> dict[int, dict]:
+    """A street-like section per community with a head: its rank among the district's
+    communities, its indicators against last month and the communities' average, the
+    categories that cost it most and its repeat hotspots."""
+    wanted = {pk for ids in heads.values() for pk in ids}
+    if not wanted:
+        return {}
+    start, end = month_bounds(month)
+    districts = dict(Region.objects.filter(pk__in=wanted).values_list(
+        "pk", "parent__parent_id"))
+    sections: dict[int, dict] = {}
+    for district in {d for d in districts.values() if d is not None}:
+        name = Region.objects.filter(pk=district).values_list("name", flat=True).first()
+        rows = [r.as_dict() for r in evaluate(month, "community", district=district)]
+        last = [r.as_dict() for r in evaluate(previous_month(month), "community",
+                                              district=district)]
+        categories = points_by_category(month, "community", district=district)
+        snapshot = {"name": name, "streets": rows, "last": last,
+                    "figures": district_figures(rows),
+                    "categories": {k: _jsonable(v[:WORST_CATEGORIES])
+                                   for k, v in categories.items()},
+                    "hotspots": {}}
+        for pk in (c for c, d in districts.items() if d == district):
+            scope = Task.objects.filter(grid__community_id=pk, reported_at__lt=end)
+            snapshot["hotspots"][pk] = [{
+                "category": h.category, "grid": h.grid, "occurrences": h.occurrences,
+                "open": h.open, "latest": f"{timezone.localtime(h.latest_at):%Y-%m-%d}"}
+                for h in repeat_hotspots(since=start, min_count=HOTSPOT_MIN, tasks=scope)]
+            section = street_section(snapshot, pk)
+            if section is not None:
+                sections[pk] = {**section, "level": "community"}
+    return sections
 
 
 # -- what the e-mail shows ----------------------------------------------------------------------
@@ -211,6 +263,7 @@ def email_context(row: Notification) -> dict:
     for s in data.get("streets", []):
         now = s["now"]
         streets.append({
+            "level": s.get("level", "street"),
             "name": s["name"], "district": s["district"], "rank": now["rank"], "of": s["of"],
             "previous_rank": now["previous_rank"], "score": _show(now["score"], "score"),
             "change": _change(now["score_change"]),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Case, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Value, When
 
 from gridmgmt.geometry import degree_box, haversine_m
 from gridmgmt.models import Officer
@@ -152,3 +152,75 @@ def repeat_hotspots(*, since: datetime, min_count: int = 3,
         ))
     found.sort(key=lambda h: (-h.occurrences, -h.latest_at.timestamp(), h.latest_id))
     return found
+
+
+# -- staffing gaps ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StaffingGap:
+    """A grid without a grid officer, or a road without a road chief, on duty at the instant."""
+
+    kind: str  # "grid" or "road"
+    pk: int
+    code: str
+    name: str
+    street_id: int | None = None  # a grid's street (roads belong to no street)
+
+
+def _unstaffed(at: datetime, grids: QuerySet, roads: QuerySet | None) -> list[StaffingGap]:
+    """Unstaffed grids and roads of these querysets, in one query (a UNION)."""
+    from django.db.models import CharField
+    from django.db.models import Value as V
+
+    from gridmgmt.models import Duty, Role
+
+    duties = Duty.objects.valid_at(at)
+    qs = grids.exclude(pk__in=duties.filter(role=Role.GRID_OFFICER, grid__isnull=False)
+                       .values("grid_id")).annotate(
+        kind=V("grid", output_field=CharField()),
+        street=F("community__parent_id")).order_by().values_list(
+        "kind", "pk", "code", "name", "street")
+    if roads is not None:
+        qs = qs.union(roads.exclude(pk__in=duties.filter(role=Role.ROAD_CHIEF,
+                                                         road__isnull=False).values("road_id"))
+                      .annotate(kind=V("road", output_field=CharField()),
+                                street=V(None, output_field=IntegerField()))
+                      .order_by().values_list("kind", "pk", "code", "name", "street"), all=True)
+    return sorted((StaffingGap(*row) for row in qs), key=lambda g: (g.kind, g.code))
+
+
+def staffing_gaps(*, user: AbstractBaseUser, at: datetime) -> list[StaffingGap]:
+    """Every grid and road of the user's area without a valid duty of its role at ``at``
+    (grid_officer / road_chief). A street's roads are those crossing its grids; the district
+    level and superusers see every road."""
+    from gridmgmt.models import Road, Role
+    from gridmgmt.services import road_streets
+
+    from .authority import of
+
+    auth = of(user, at=at)
+    district_level = auth.is_superuser or bool(
+        auth.area.regions_for([Role.DISTRICT_SUPERVISOR, Role.BUREAU_ADMIN]))
+    streets = auth.area.regions_for([Role.STREET_LEADER])
+    roads = Road.objects.all() if district_level or streets else None
+    gaps = _unstaffed(at, auth.grids(), roads)
+    if not district_level and any(g.kind == "road" for g in gaps):
+        crossing = road_streets()
+        gaps = [g for g in gaps if g.kind == "grid" or crossing.get(g.pk, frozenset()) & streets]
+    return gaps
+
+
+def staffing_gaps_by_street(*, at: datetime) -> dict[int, list[StaffingGap]]:
+    """The gaps of every street (for the street leaders' digests), in one query plus the
+    cached road index."""
+    from gridmgmt.models import Grid, Road
+    from gridmgmt.services import road_streets
+
+    gaps = _unstaffed(at, Grid.objects.all(), Road.objects.all())
+    out: dict[int, list[StaffingGap]] = defaultdict(list)
+    crossing = road_streets() if any(g.kind == "road" for g in gaps) else {}
+    for gap in gaps:
+        for street in ([gap.street_id] if gap.kind == "grid" else crossing.get(gap.pk, [])):
+            if street is not None:
+                out[street].append(gap)
+    return dict(out)

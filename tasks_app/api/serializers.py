@@ -38,6 +38,10 @@ class TaskSerializer(serializers.ModelSerializer):
     department_name = serializers.SerializerMethodField()
     is_open = serializers.BooleanField(read_only=True)
     is_repeat = serializers.BooleanField(read_only=True)
+    needs_plan = serializers.BooleanField(read_only=True, help_text=_(
+        "Whether starting needs a plan: the category's rule, a supervisor's request, or "
+        "escalation level 2 or above."))
+    plan_by_name = serializers.SerializerMethodField()
 
     class Meta:
         model = Task
@@ -47,6 +51,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "is_open", "lng", "lat", "address", "grid", "grid_code", "community",
             "community_name", "street", "street_name", "road", "road_name", "reporter",
             "assignee", "assignee_name", "department", "department_name", "campaign", "plan",
+            "plan_required", "needs_plan", "plan_by", "plan_by_name", "plan_at",
             "fixed_on_spot", "dispatched_at", "deadline", "escalation_level", "supervised",
             "is_repeat", "repeat_of", "repeat_seq", "rework_count", "extension_count",
             "extension_requested_until", "held_seconds", "version", "reported_at", "started_at",
@@ -71,8 +76,15 @@ class TaskSerializer(serializers.ModelSerializer):
     def get_department_name(self, task: Task) -> str | None:
         return task.department.name if task.department_id else None
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_plan_by_name(self, task: Task) -> str | None:
+        from ..timeline import actor_name
 
-TASK_RELATED = ("category", "grid__community__parent", "road", "assignee", "department")
+        return actor_name(task.plan_by) if task.plan_by_id else None
+
+
+TASK_RELATED = ("category", "grid__community__parent", "road", "assignee", "department",
+                "plan_by__officer")
 
 
 class TaskEventSerializer(serializers.ModelSerializer):
@@ -187,6 +199,15 @@ class AssignSerializer(NoteSerializer):
     assignee = IdField(queryset=Officer.objects.all())
     department = IdField(queryset=Department.objects.all(), required=False, allow_null=True,
                          default=None)
+
+
+class StartSerializer(NoteSerializer):
+    plan = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="",
+                                 help_text=_("The plan (一套方案); required where the task needs "
+                                             "one and none was written yet."))
+    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list,
+                                   max_length=9, help_text=_(
+                                       "Before photos; required where the category asks."))
 
 
 class SubmitSerializer(NoteSerializer):

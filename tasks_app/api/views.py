@@ -186,10 +186,13 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def assign(self, request, pk=None):
         return self._act(request, "assign", s.AssignSerializer, services.task_assign)
 
-    @_action_schema(s.NoteSerializer, _("Start work (the assignee)"))
+    @_action_schema({"multipart/form-data": s.StartSerializer,
+                     "application/json": s.StartSerializer},
+                    _("Start work, with the plan and before photos where required (the "
+                      "assignee)"), 413)
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
-        return self._act(request, "start", s.NoteSerializer, services.task_start)
+        return self._act(request, "start", s.StartSerializer, services.task_start)
 
     @_action_schema({"multipart/form-data": s.SubmitSerializer,
                      "application/json": s.SubmitSerializer},

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from gridmgmt.models import Department, Grid, Region, Road
 
 from .. import authority
-from ..selectors import Hotspot, repeat_hotspots, tasks_visible_to
+from ..selectors import Hotspot, StaffingGap, repeat_hotspots, staffing_gaps, tasks_visible_to
 from ..workflow import Status
 from . import queues, states
 from .badges import human_duration, level_badge
@@ -55,6 +55,7 @@ class Dashboard:
     charts: dict = field(default_factory=dict)
     queues: list[queues.Counted] = field(default_factory=list)
     queue_counts: dict[str, int] = field(default_factory=dict)
+    gaps: list[StaffingGap] = field(default_factory=list)
 
 
 def _scope_label(user: AbstractBaseUser, now: datetime) -> str:
@@ -200,4 +201,6 @@ def dashboard_for(user: AbstractBaseUser, *, now: datetime) -> Dashboard:
         overdue_url=tasks_url(progress="overdue"), hotspots=_hotspots(tasks, now),
         streets=streets, departments=departments, charts=charts,
         queues=queues.listed(queue_counts), queue_counts=queue_counts,
+        # One query: the grids and roads of the area with nobody of their role on duty today.
+        gaps=staffing_gaps(user=user, at=now),
     )

@@ -82,8 +82,23 @@ def clock_text(task: Task, now: datetime) -> tuple[str, bool]:
     if task.deadline is None:
         return _("Not dispatched yet"), False
     if task.status not in CLOCK_RUNNING:
+        if task.submitted_at and task.submitted_at > task.deadline:
+            return _("Waiting for verification (fixed late)"), True
         return _("Waiting for verification"), False
     left = task.deadline - now
     if left.total_seconds() < 0:
         return _("Overdue by %(t)s") % {"t": duration_text(left)}, True
     return _("%(t)s left") % {"t": duration_text(left)}, False
+
+
+def shown_light(task: Task, now: datetime) -> str:
+    """The light beside a task: live while its clock runs; for a fix waiting for verification
+    none, or red when the fix came after the deadline (the list's rule, with_live_urgency)."""
+    from ..deadlines import light_at
+
+    if task.status in CLOCK_RUNNING:
+        return light_at(task, now)
+    if task.status == Status.SUBMITTED:
+        late = task.submitted_at and task.deadline and task.submitted_at > task.deadline
+        return "red" if late else "none"
+    return task.light

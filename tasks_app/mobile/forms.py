@@ -40,7 +40,22 @@ class TaskActionForm(KeyedForm):
 
 
 class StartForm(TaskActionForm):
-    pass
+    # Whether they are required is the service's rule (task_start), shown by the page.
+    plan = forms.CharField(label=_("Plan"), required=False, max_length=4000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+    photos = PhotosField(label=_("Before photos"), required=False)
+
+
+class AssignForm(TaskActionForm):
+    # One of the page's candidates; the view checks it against them, the service decides.
+    assignee = forms.IntegerField(label=_("Dispatch to"), min_value=1, max_value=2**31 - 1)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class UrgeForm(TaskActionForm):
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class SubmitForm(TaskActionForm):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Callable
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -17,12 +18,11 @@ from gridmgmt import clock
 
 from .. import authority, services
 from ..authority import Action
-from ..deadlines import light_at
+from ..console.candidates import dispatch_candidates
 from ..errors import DomainError
 from ..models import Photo, Task
 from ..selectors import officer_of, tasks_visible_to
 from ..timeline import timeline
-from ..workflow import CLOCK_RUNNING
 from . import forms
 from .common import (
     action_login_required,
@@ -31,12 +31,14 @@ from .common import (
     form_errors,
     officer_login_required,
     refused,
+    shown_light,
 )
 from .idempotency import clean_key, run_once
 from .selectors import LIST_LIMIT, light_counts, tabs_for, task_for_page, task_list
 
 # The actions the phone pages offer; the rest are the console's.
-PHONE_ACTIONS = {Action.START, Action.SUBMIT, Action.EXTEND, Action.VERIFY}
+PHONE_ACTIONS = {Action.START, Action.SUBMIT, Action.EXTEND, Action.VERIFY, Action.ASSIGN,
+                 Action.URGE}
 
 
 @officer_login_required
@@ -68,9 +70,10 @@ def task_page(request: HttpRequest, pk: int) -> HttpResponse:
     entries = timeline(task)
     photos = list(task.photos.all())
     # What the phone offers (the services still decide: a stale page means a refused action).
-    actions = set(authority.of(request.user, at=now).available(task)) & PHONE_ACTIONS
+    auth = authority.of(request.user, at=now)
+    actions = set(auth.available(task)) & PHONE_ACTIONS
     task.clock_text, task.overdue = clock_text(task, now)
-    task.live_light = light_at(task, now) if task.status in CLOCK_RUNNING else task.light
+    task.live_light = shown_light(task, now)
     default_until = timezone.localtime(max(task.deadline or now, now) + timedelta(days=1))
     context = {
         "task": task, "entries": entries, "photos": photos, "actions": actions,
@@ -78,10 +81,26 @@ def task_page(request: HttpRequest, pk: int) -> HttpResponse:
         "extend_form": forms.ExtendForm(
             initial={"until": default_until.strftime("%Y-%m-%dT%H:%M")}),
         "verify_form": forms.VerifyForm(),
+        "before": [p for p in photos if p.kind == Photo.Kind.BEFORE],
+        "after": [p for p in photos if p.kind == Photo.Kind.AFTER],
+        "evidence": [p for p in photos if p.kind == Photo.Kind.EVIDENCE],
+        "back": _back_url(request),
     }
+    if Action.ASSIGN in actions:
+        context["candidates"] = dispatch_candidates(task, auth, at=now)
     if task.repeat_of_id:
         context["repeat_days"] = (task.reported_at - task.repeat_of.reported_at).days
     return render(request, "mobile/task.html", context)
+
+
+def _back_url(request: HttpRequest) -> str:
+    """Back to the list the officer came from (same site only), else their landing list."""
+    home = reverse("mobile:tasks")
+    referer = request.headers.get("Referer", "")
+    path = urlsplit(referer)
+    if path.netloc == request.get_host() and path.path == home:
+        return home + (f"?{path.query}" if path.query else "")
+    return home
 
 
 def _act(request: HttpRequest, pk: int, *, form_class, action: str,
@@ -114,9 +133,34 @@ def _act(request: HttpRequest, pk: int, *, form_class, action: str,
 @action_login_required
 def start(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, form_class=forms.StartForm, action="start",
-                perform=lambda t, d: services.task_start(task=t, actor=request.user,
-                                                         expected_version=d["version"]),
+                perform=lambda t, d: services.task_start(
+                    task=t, actor=request.user, plan=d["plan"], photos=d["photos"],
+                    expected_version=d["version"]),
                 message=_("Started. Submit the fix with an after photo when it is done."))
+
+
+@require_POST
+@action_login_required
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Dispatch or reassign from the phone (the community head in his community)."""
+    def perform(task: Task, d: dict) -> Task:
+        chosen = dispatch_candidates(task, authority.of(request.user)).get(d["assignee"])
+        if chosen is None:
+            raise DomainError("invalid_input", _("Choose one of the officers listed."))
+        return services.task_assign(task=task, actor=request.user, assignee=chosen.officer,
+                                    note=d["note"], expected_version=d["version"])
+
+    return _act(request, pk, form_class=forms.AssignForm, action="assign", perform=perform,
+                message=_("Dispatched."))
+
+
+@require_POST
+@action_login_required
+def urge(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, form_class=forms.UrgeForm, action="urge",
+                perform=lambda t, d: services.task_urge(
+                    task=t, actor=request.user, note=d["note"], expected_version=d["version"]),
+                message=_("Urged: the assignee is reminded by e-mail."))
 
 
 @require_POST

@@ -74,13 +74,13 @@ def test_it_walks_a_task_up_the_ladder_across_a_weekend_and_a_holiday(world, cal
     sweep_at(at(2026, 10, 8, 14, 5))
     task.refresh_from_db()
     assert (task.light, task.escalation_level) == ("red", 1)
-    # On a road: the road chief is told, not the community head.
-    assert told(task, 1) == {"grid1", "roadchief"}
+    # On a road: the road chief is told, and the community head (第一责任人) as for any task.
+    assert told(task, 1) == {"grid1", "roadchief", "commhead"}
 
     sweep_at(at(2026, 10, 9, 14, 1))
     task.refresh_from_db()
     assert task.escalation_level == 2
-    assert told(task, 2) == {"grid1", "roadchief", "streetlead"}
+    assert told(task, 2) == {"grid1", "roadchief", "commhead", "streetlead"}
     assert not task.supervised
 
     sweep_at(at(2026, 10, 12, 9, 0))
@@ -90,7 +90,7 @@ def test_it_walks_a_task_up_the_ladder_across_a_weekend_and_a_holiday(world, cal
     sweep_at(at(2026, 10, 12, 14, 1))
     task.refresh_from_db()
     assert task.escalation_level == 3 and task.supervised
-    assert told(task, 3) == {"grid1", "roadchief", "streetlead", "supervisor"}
+    assert told(task, 3) == {"grid1", "roadchief", "commhead", "streetlead", "supervisor"}
     assert task.next_escalation_at is None
 
     # Every crossing recorded once, and sweeping again changes nothing.
@@ -145,8 +145,8 @@ def test_a_repeat_is_escalated_at_once_through_the_outbox(world):
                                   lng=lng, lat=lat)
     third = services.task_report(reporter=world.inspector.user, category=world.category,
                                  lng=lng, lat=lat)
-    assert told(second, 1) == {"grid1", "roadchief"}
-    assert told(third, 2) == {"grid1", "roadchief", "streetlead"}
+    assert told(second, 1) == {"grid1", "roadchief", "commhead"}
+    assert told(third, 2) == {"grid1", "roadchief", "commhead", "streetlead"}
 
 
 def test_sending_renders_each_kind_in_the_recipients_language(world):
@@ -157,7 +157,7 @@ def test_sending_renders_each_kind_in_the_recipients_language(world):
                                 lng=lng, lat=lat)
     sweep_at(task.deadline)
     counts = notify.send_pending(now=task.deadline)
-    assert counts["sent"] == 2
+    assert counts["sent"] == 3  # the assignee, the road chief and the community head
     english = next(m for m in mail.outbox if m.to == [world.road_chief.email])
     assert "Escalation" in english.subject and task.code in english.subject
     from django.conf import settings
@@ -211,7 +211,7 @@ def test_the_sweep_command_prints_counts(world, capsys):
                                 lng=lng, lat=lat)
     call_command("sweep", "--at", task.deadline.isoformat())
     out = capsys.readouterr().out
-    assert "level_1=1" in out and "alerts=2" in out
+    assert "level_1=1" in out and "alerts=3" in out
 
 
 def test_digest_once_per_day(world):

@@ -92,7 +92,11 @@ def test_every_role_has_a_current_duty_and_every_grid_an_officer(seeded):
     assert held == set(Role.values)
     covered = set(Duty.objects.valid_at(now).filter(role=Role.GRID_OFFICER)
                   .values_list("grid", flat=True))
-    assert covered == set(Grid.objects.values_list("pk", flat=True))
+    # One staffing gap on purpose: the last grid's officer left a week ago (dashboard, digest).
+    gaps = set(Grid.objects.values_list("pk", flat=True)) - covered
+    assert len(gaps) == 1
+    assert Duty.objects.filter(role=Role.GRID_OFFICER, grid__in=gaps,
+                               valid_to__lt=now).exists()
 
 
 def test_every_workflow_status_and_side_path_appears(seeded):
