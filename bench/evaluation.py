@@ -5,8 +5,10 @@ The city is citygen's (default a million tasks over two years, so the month eval
 full month before the city was built, holds about a twenty-fourth of them, with rework, extensions,
 late closures, repeats and departments in a working bureau's proportions). The baseline is one
 statement: a GROUP BY over the month and the month before (as ``evaluate()`` needs last month
-for the rank change), the rework events, every unit of the level (units without tasks are
-ranked too), the rates, the composite score from the active scheme, the rank and the change.
+for the rank change), the rework events, every unit of the level (units with nothing registered
+or due listed unranked, 无数据), the rates, the composite score from the active scheme, the rank
+and the change. Departments are those responsible at the month's end or at closure, read from
+the event log by a correlated subquery per task and month, as ``evaluate()`` reads them.
 
 Before anything is timed, the statement's figures are checked equal to ``evaluate()``'s for
 every unit: counts, points, rates, score, rank, last month's rank and the change. Then each is
@@ -32,27 +34,44 @@ TARGET = 2.0
 
 _PLACE_JOIN = ("JOIN gridmgmt_grid g ON g.id = t.grid_id "
                "JOIN gridmgmt_region c ON c.id = g.community_id")
-# level → (the unit of a task ``t``, the joins it needs, the units)
+# The department responsible for task ``{t}`` at min(month end ``{e}``, its closure), from the
+# event log: the last dispatching event's department, else its assignee's, else the task's.
+_DEPARTMENT_AT = """(SELECT coalesce((ev.extra ->> 'department')::int, o.department_id,
+                          {t}.department_id)
+   FROM tasks_app_taskevent ev
+   LEFT JOIN gridmgmt_officer o ON o.id = (ev.extra ->> 'assignee')::int
+   WHERE ev.task_id = {t}.id AND ev.created_at < {e}
+     AND ev.created_at <= coalesce({t}.closed_at, {e})
+     AND (ev.kind IN ('assigned', 'reassigned')
+          OR (ev.kind = 'reported' AND (ev.extra -> 'auto_dispatched' = 'true'::jsonb
+                                        OR ev.extra -> 'fixed_on_spot' = 'true'::jsonb)))
+   ORDER BY ev.created_at DESC, ev.id DESC LIMIT 1)"""
+# level → (the unit of a task ``t`` in tk, the joins it needs, the unit per month in fl, the
+# unit of a rework event's task ``t`` in month ``mo``, the units)
 LEVELS = {
-    "street": ("c.parent_id", _PLACE_JOIN,
+    "street": ("c.parent_id", _PLACE_JOIN, "tk.unit", "c.parent_id",
                "SELECT id, name FROM gridmgmt_region WHERE level = 'street'"),
-    "community": ("g.community_id", "JOIN gridmgmt_grid g ON g.id = t.grid_id",
+    "community": ("g.community_id", "JOIN gridmgmt_grid g ON g.id = t.grid_id", "tk.unit",
+                  "g.community_id",
                   "SELECT id, name FROM gridmgmt_region WHERE level = 'community'"),
-    "grid": ("t.grid_id", "", "SELECT id, name FROM gridmgmt_grid"),
-    "department": ("t.department_id", "", "SELECT id, name FROM gridmgmt_department"),
+    "grid": ("t.grid_id", "", "tk.unit", "t.grid_id", "SELECT id, name FROM gridmgmt_grid"),
+    "road": ("t.road_id", "", "tk.unit", "t.road_id", "SELECT id, name FROM gridmgmt_road"),
+    "department": ("NULL::int", "", _DEPARTMENT_AT.format(t="tk", e="mo.e"),
+                   _DEPARTMENT_AT.format(t="t", e="mo.e"),
+                   "SELECT id, name FROM gridmgmt_department"),
 }
-COUNTS = ["registered", "due", "closed", "on_time", "extended", "patrol", "third_party",
-          "overdue", "repeats", "high_deduction", "rework"]
+COUNTS = ["registered", "due", "closed", "on_time", "extended", "patrol", "self_fixed",
+          "third_party", "overdue", "repeats", "high_deduction", "rework"]
 RATES = ["closed_rate", "on_time_rate", "rework_rate", "extension_rate", "patrol_rate",
-         "third_party_rate"]
+         "self_fixed_rate", "third_party_rate"]
 
 SQL = """
 WITH mo (m, s, e, upto) AS (
   VALUES (0, %(s0)s::timestamptz, %(e0)s::timestamptz, least(%(e0)s::timestamptz, %(now)s)),
          (1, %(s1)s::timestamptz, %(e1)s::timestamptz, least(%(e1)s::timestamptz, %(now)s))
 ), tk AS (
-  SELECT {unit} AS unit, t.status, t.source, t.reported_at, t.deadline, t.closed_at,
-         t.closed_late, t.submitted_at, t.hold_started_at, t.extension_count,
+  SELECT {unit} AS unit, t.id, t.department_id, t.status, t.source, t.reported_at, t.deadline,
+         t.closed_at, t.closed_late, t.submitted_at, t.hold_started_at, t.extension_count,
          t.repeat_of_id IS NOT NULL AS rep, k.high_deduction,
          k.points * CASE WHEN t.repeat_of_id IS NOT NULL THEN 2 ELSE 1 END AS pts
   FROM tasks_app_task t JOIN tasks_app_category k ON k.id = t.category_id {join}
@@ -61,35 +80,43 @@ WITH mo (m, s, e, upto) AS (
          OR (t.deadline >= %(s1)s AND t.deadline < %(e0)s)
          OR (t.closed_at >= %(s1)s AND t.closed_at < %(e0)s))
 ), fl AS (
-  SELECT mo.m, tk.*,
+  SELECT mo.m, {unit_fl} AS u, tk.*,
          tk.reported_at >= mo.s AND tk.reported_at < mo.e AS reg,
          -- a deadline counts unless the task is held since before it (its clock is stopped)
          coalesce(tk.deadline >= mo.s AND tk.deadline < mo.e AND NOT coalesce(
            tk.status = 'on_hold' AND tk.hold_started_at < tk.deadline, false), false) AS dl,
+         coalesce(tk.closed_at < mo.s, false) AS closed_before,
          coalesce(tk.closed_at >= mo.s AND tk.closed_at < mo.e, false) AS cl,
          coalesce(tk.deadline >= mo.s AND tk.deadline < mo.upto, false) AS passed,
+         coalesce(tk.submitted_at < mo.e, false) AS submitted_by_end,
          coalesce((tk.status = 'closed' AND NOT tk.closed_late)
                   OR (tk.status = 'submitted' AND tk.submitted_at <= tk.deadline), false) AS fixed
   FROM tk CROSS JOIN mo
+  WHERE (tk.reported_at >= mo.s AND tk.reported_at < mo.e)
+     OR (tk.deadline >= mo.s AND tk.deadline < mo.e)
+     OR (tk.closed_at >= mo.s AND tk.closed_at < mo.e)
 ), f AS (
-  SELECT m, unit,
+  SELECT m, u AS unit,
          count(*) FILTER (WHERE reg) AS registered,
-         count(*) FILTER (WHERE dl OR cl) AS due,
+         count(*) FILTER (WHERE (dl AND NOT closed_before) OR cl) AS due,
          count(*) FILTER (WHERE cl) AS closed,
          count(*) FILTER (WHERE cl AND NOT closed_late) AS on_time,
-         count(*) FILTER (WHERE (dl OR cl) AND extension_count > 0) AS extended,
+         count(*) FILTER (WHERE ((dl AND NOT closed_before) OR cl) AND extension_count > 0)
+           AS extended,
          count(*) FILTER (WHERE reg AND source = 'patrol') AS patrol,
-         count(*) FILTER (WHERE reg AND source IN ('third_party', 'city_inspection'))
-           AS third_party,
+         count(*) FILTER (WHERE reg AND source = 'patrol' AND submitted_by_end AND fixed)
+           AS self_fixed,
+         count(*) FILTER (WHERE reg AND source IN ('third_party', 'city_inspection',
+                                                   'inspector')) AS third_party,
          count(*) FILTER (WHERE passed AND dl AND NOT fixed) AS overdue,
          count(*) FILTER (WHERE reg AND rep) AS repeats,
          count(*) FILTER (WHERE reg AND high_deduction) AS high_deduction,
-         coalesce(sum(pts) FILTER (WHERE reg), 0)
-           + coalesce(sum(pts) FILTER (WHERE cl AND closed_late), 0) / 2 AS points
-  FROM fl WHERE unit IS NOT NULL
-  GROUP BY m, unit
+         coalesce(sum(pts) FILTER (WHERE reg AND source <> 'patrol'), 0)
+           + coalesce(sum(pts) FILTER (WHERE passed AND dl AND NOT fixed), 0) / 2 AS points
+  FROM fl WHERE u IS NOT NULL
+  GROUP BY m, u
 ), rw AS (
-  SELECT mo.m, {unit} AS unit, count(*) AS n
+  SELECT mo.m, {unit_rw} AS unit, count(*) AS n
   FROM tasks_app_taskevent ev
   JOIN mo ON ev.created_at >= mo.s AND ev.created_at < mo.e
   JOIN tasks_app_task t ON t.id = ev.task_id {join}
@@ -100,6 +127,7 @@ WITH mo (m, s, e, upto) AS (
          coalesce(f.registered, 0) AS registered, coalesce(f.due, 0) AS due,
          coalesce(f.closed, 0) AS closed, coalesce(f.on_time, 0) AS on_time,
          coalesce(f.extended, 0) AS extended, coalesce(f.patrol, 0) AS patrol,
+         coalesce(f.self_fixed, 0) AS self_fixed,
          coalesce(f.third_party, 0) AS third_party, coalesce(f.overdue, 0) AS overdue,
          coalesce(f.repeats, 0) AS repeats, coalesce(f.high_deduction, 0) AS high_deduction,
          coalesce(rw.n, 0) AS rework, coalesce(f.points, 0) AS points
@@ -107,40 +135,44 @@ WITH mo (m, s, e, upto) AS (
   LEFT JOIN f ON f.unit = u.id AND f.m = mm.m
   LEFT JOIN rw ON rw.unit = u.id AND rw.m = mm.m
 ), q AS (
-  SELECT r.*,
+  SELECT r.*, registered + due > 0 AS has_data,
          CASE WHEN due > 0 THEN round(closed::numeric / due, 6) END AS closed_rate,
          CASE WHEN due > 0 THEN round(on_time::numeric / due, 6) END AS on_time_rate,
          CASE WHEN closed > 0 THEN round(rework::numeric / closed, 6) END AS rework_rate,
          CASE WHEN due > 0 THEN round(extended::numeric / due, 6) END AS extension_rate,
          CASE WHEN registered > 0 THEN round(patrol::numeric / registered, 6) END
            AS patrol_rate,
+         CASE WHEN registered > 0 THEN round(self_fixed::numeric / registered, 6) END
+           AS self_fixed_rate,
          CASE WHEN registered > 0 THEN round(third_party::numeric / registered, 6) END
            AS third_party_rate
   FROM r
 ), sc AS (
-  SELECT q.*, round(%(base)s::numeric
+  SELECT q.*, CASE WHEN has_data THEN round(%(base)s::numeric
     + coalesce(%(w_closed_rate)s * closed_rate, 0) + coalesce(%(w_on_time_rate)s * on_time_rate, 0)
     + coalesce(%(w_rework_rate)s * rework_rate, 0)
     + coalesce(%(w_extension_rate)s * extension_rate, 0)
     + coalesce(%(w_patrol_rate)s * patrol_rate, 0)
+    + coalesce(%(w_self_fixed_rate)s * self_fixed_rate, 0)
     + coalesce(%(w_third_party_rate)s * third_party_rate, 0)
-    + %(w_overdue)s * overdue + %(w_repeats)s * repeats + %(w_points)s * points, 2) AS score
+    + %(w_overdue)s * overdue + %(w_repeats)s * repeats + %(w_points)s * points, 2) END AS score
   FROM q
 ), rk AS (
-  SELECT sc.*, rank() OVER (PARTITION BY m ORDER BY score DESC) AS rnk FROM sc
+  SELECT sc.*, CASE WHEN has_data
+                 THEN rank() OVER (PARTITION BY m, has_data ORDER BY score DESC) END AS rnk
+  FROM sc
 )
-SELECT c.id, c.name, {columns}, c.points, {rates}, c.score, c.rnk,
-       CASE WHEN p.registered + p.due > 0 THEN p.rnk END AS previous_rank,
-       CASE WHEN p.registered + p.due > 0 THEN c.score - p.score END AS score_change
+SELECT c.id, c.name, {columns}, c.points, {rates}, c.score, c.rnk, c.has_data,
+       p.rnk AS previous_rank, c.score - p.score AS score_change
 FROM rk c JOIN rk p ON p.id = c.id AND p.m = 1
 WHERE c.m = 0
-ORDER BY c.score DESC, c.id
+ORDER BY c.has_data DESC, c.score DESC, c.name
 """
 
 
 def baseline_sql(level: str) -> str:
-    unit, join, units = LEVELS[level]
-    return SQL.format(unit=unit, join=join, units=units,
+    unit, join, unit_fl, unit_rw, units = LEVELS[level]
+    return SQL.format(unit=unit, join=join, unit_fl=unit_fl, unit_rw=unit_rw, units=units,
                       columns=", ".join(f"c.{n}" for n in COUNTS),
                       rates=", ".join(f"c.{n}" for n in RATES))
 
@@ -171,7 +203,7 @@ def check_equal(level: str, rows, sql_rows: list[dict]) -> None:
     for row in rows:
         got = by_id[row.unit_id]
         want = {n: getattr(row, n) for n in COUNTS}
-        want.update(points=row.points, score=row.score, rnk=row.rank,
+        want.update(points=row.points, score=row.score, rnk=row.rank, has_data=row.has_data,
                     previous_rank=row.previous_rank, score_change=row.score_change,
                     **{n: row.rates[n] for n in RATES})
         have = {n: got[n] for n in want}
