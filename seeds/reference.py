@@ -171,6 +171,9 @@ class _Loader:
                 else "inspector"
             o = self.officer(username, name, f"{label}, {regions[region].name}")
             self.duty(o, Role.INSPECTOR, region=regions[region])
+            if username == data.THIRD_PARTY_INSPECTOR:
+                # The evaluator's own finds are third-party finds (authority.report_sources).
+                self.duty(o, Role.EVALUATOR, region=regions[region])
         self._campaigns(departments, streets)
         return Reference(district=district, logins=self.logins,
                          created_users=self.created_users)
