@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "tasks_app.axes_app.LoginLockoutConfig",  # django-axes, named for the console
     "gridmgmt",
     "tasks_app",
+    "tasks_app.patrols",  # patrols (巡查) and coverage: its own app and migrations
     "seeds",
 ]
 

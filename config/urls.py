@@ -14,5 +14,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("tasks_app.api.urls")),
     path("open311/v2/", include("tasks_app.api.open311.urls")),
+    path("m/patrol/", include("tasks_app.patrols.urls")),  # before m/: the patrol pages
     path("m/", include("tasks_app.mobile.urls")),
 ]

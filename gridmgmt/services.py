@@ -172,3 +172,15 @@ def officer_create(*, username: str, password: str, name: str, phone: str = "",
     except IntegrityError as exc:
         raise DomainError("conflict", _("The username “%(username)s” is taken.")
                           % {"username": username}) from exc
+
+
+def roads_crossing(grid_ids: list[int]) -> set[int]:
+    """The roads whose centre line runs through (or along) any of these grids."""
+    index = _index()
+    wanted = set(grid_ids)
+    found: set[int] = set()
+    for i, grid in enumerate(index.grids):
+        if grid.pk in wanted:
+            hits = index.road_tree.query(index.grid_tree.geometries[i], predicate="intersects")
+            found.update(index.roads[j].pk for j in hits)
+    return found

@@ -281,6 +281,10 @@ def _group(name: str, permissions) -> Group:
     return group
 
 
+# The apps whose rows the console's groups read (patrols: frequencies, patrols, alerts).
+CONSOLE_APPS = ["gridmgmt", "tasks_app", "patrols"]
+
+
 def _perm(action: str, model) -> Q:
     return Q(content_type__app_label=model._meta.app_label,
              codename=f"{action}_{model._meta.model_name}")
@@ -290,7 +294,7 @@ def supervisor_permissions():
     """督导组: street leaders and district supervisors read tasks, their records and reference
     data; they act on tasks through the workbench's services, which ask authority, and edit no
     row directly."""
-    return Permission.objects.filter(content_type__app_label__in=["gridmgmt", "tasks_app"],
+    return Permission.objects.filter(content_type__app_label__in=CONSOLE_APPS,
                                      codename__startswith="view_")
 
 
@@ -303,7 +307,7 @@ def bureau_admin_permissions():
     for model in REFERENCE_DELETABLE:
         edits |= _perm("delete", model)
     return Permission.objects.filter(
-        Q(content_type__app_label__in=["gridmgmt", "tasks_app"], codename__startswith="view_")
+        Q(content_type__app_label__in=CONSOLE_APPS, codename__startswith="view_")
         | edits)
 
 

@@ -53,6 +53,7 @@ from .models import (
     Source,
     Task,
 )
+from .patrols.models import PatrolRule
 from .workflow import CLOCK_RUNNING, OPEN_STATUSES, Status
 
 
@@ -447,6 +448,35 @@ class Authority:
                                              "source “%(source)s”.") % {"source": asked})
         return str(asked)
 
+    # -- patrols (巡查) ----------------------------------------------------------------------------
+
+    def can_patrol(self) -> Decision:
+        """Road chiefs and grid officers record patrols of their roads and grids."""
+        if self.holds(Role.ROAD_CHIEF, Role.GRID_OFFICER):
+            return ALLOWED
+        return _refuse(_("Only road chiefs and grid officers record patrols."))
+
+    def patrol_filter(self) -> Q | None:
+        """The patrols they may open: their own (None: all, for superusers). Supervisors read
+        coverage by place, not officers' routes."""
+        if self.is_superuser:
+            return None
+        return Q(officer=self.officer) if self.officer is not None else Q(pk__in=[])
+
+    def patrol_scope(self) -> tuple[QuerySet[Grid], list[int] | None]:
+        """The grids and roads whose patrol coverage they see: the places of their duties, and
+        under their regions every grid and each road running through one (roads None: all)."""
+        if self.is_superuser:
+            return Grid.objects.all(), None
+        grids = self.grids()
+        roads = set(self.area.roads)
+        if self.area.all_regions:
+            from gridmgmt.services import roads_crossing
+
+            roads |= roads_crossing(list(Grid.objects.filter(
+                regions_below(sorted(self.area.all_regions))).values_list("pk", flat=True)))
+        return grids, sorted(roads)
+
     # -- evaluation -----------------------------------------------------------------------------
 
     def evaluation_districts(self) -> list[int] | None:
@@ -598,7 +628,7 @@ class Authority:
 
 REFERENCE_MODELS: frozenset[type[Model]] = frozenset({
     Region, Grid, Road, Department, Officer, Duty, Category, WorkCalendar, WorkPeriod,
-    CalendarDay, EvaluationScheme, Campaign, Open311Client, ServiceAttribute,
+    CalendarDay, EvaluationScheme, Campaign, Open311Client, ServiceAttribute, PatrolRule,
 })
 REFERENCE_DELETABLE: frozenset[type[Model]] = frozenset({WorkPeriod, CalendarDay, ServiceAttribute})
 

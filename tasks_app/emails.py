@@ -66,6 +66,11 @@ def _lateness(task: Task, now, clocks: dict | None = None) -> dict:
 
 
 
+# Other apps' kinds add their own context: kind → function(row) → dict (tasks_app.patrols: a road
+# or grid overdue for a patrol).
+EXTRA_CONTEXT: dict = {}
+
+
 def context_for(row: Notification) -> dict:
     now = clock.now()
     ctx = {"recipient": row.recipient, "level": row.level, "site_url": settings.SITE_URL,
@@ -87,6 +92,8 @@ def context_for(row: Notification) -> dict:
             t.late = _lateness(t, now, clocks)
         ctx.update(tasks=tasks, as_leader=row.context.get("as_leader", False),
                    period=row.period, gaps=row.context.get("gaps", []))
+    if row.kind in EXTRA_CONTEXT:
+        ctx.update(EXTRA_CONTEXT[row.kind](row))
     if row.kind == Notification.Kind.MONTHLY_REPORT:
         from .reports import email_context
 

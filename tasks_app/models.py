@@ -383,6 +383,7 @@ class Notification(models.Model):
         DIGEST = "digest", _("Daily digest")
         MONTHLY_REPORT = "monthly_report", _("Monthly report")
         REMINDER = "reminder", _("Reminder")
+        PATROL_OVERDUE = "patrol_overdue", _("Patrol overdue")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridmgmt.models import Grid, Road
+from tasks_app.patrols.console import coverage_layer
 
 from .. import authority
 from ..models import Task
@@ -23,7 +24,7 @@ from .dashboard import HOTSPOT_DAYS
 from .links import task_url, tasks_url
 
 MAX_TASK_MARKERS = 2000
-LAYERS = ("grids", "roads", "tasks", "hotspots")
+LAYERS = ("grids", "roads", "tasks", "hotspots", "coverage")
 
 
 def _collection(features: list[dict], **extra) -> dict:
@@ -131,4 +132,4 @@ def hotspots_layer(user: AbstractBaseUser, now: datetime) -> dict:
 
 
 BUILDERS = {"grids": grids_layer, "roads": roads_layer, "tasks": tasks_layer,
-            "hotspots": hotspots_layer}
+            "hotspots": hotspots_layer, "coverage": coverage_layer}

@@ -14,6 +14,7 @@ from .. import services
 from ..authority import Channel
 from ..errors import DomainError
 from ..models import Category, Task
+from ..patrols.services import patrol_found
 from ..selectors import earlier_occurrences, officer_of
 from .common import done, form_errors, officer_login_required, wants_json
 from .forms import ReportForm
@@ -39,11 +40,13 @@ def report(request: HttpRequest) -> HttpResponse:
             try:
                 task, replayed = run_once(
                     user=request.user, key=clean_key(d["key"]), action="report",
-                    work=lambda: services.task_report(
+                    # Found on a running patrol: linked to it, with a check-in where it was.
+                    work=lambda: patrol_found(task=services.task_report(
                         reporter=request.user, category=d["category"], lng=d["lng"],
                         lat=d["lat"], description=d["description"], address=d["address"],
                         channel=Channel.PHONE, photos=d["photos"],
-                        fixed_on_spot=d["fixed_on_spot"], after_photos=d["after_photos"]))
+                        fixed_on_spot=d["fixed_on_spot"], after_photos=d["after_photos"]),
+                        actor=request.user))
             except DomainError as exc:
                 errors, status = [exc.message], exc.http_status
             else:

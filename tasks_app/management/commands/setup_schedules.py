@@ -15,6 +15,8 @@ DEFAULTS = {
     "daily digest": ("tasks_app.daily_digest", {"minute": "30", "hour": "8"}),
     "monthly report": ("tasks_app.monthly_report",
                        {"minute": "0", "hour": "9", "day_of_month": "1"}),
+    # Roads and grids unpatrolled past their frequency alert their chiefs (once a period).
+    "overdue patrol alerts": ("patrols.overdue_alerts", {"every": 15, "period": "minutes"}),
 }
 
 

@@ -12,6 +12,7 @@
     overdue: {colours: ["#fff5f0", "#fcbba1", "#fb6a4a", "#cb181d", "#67000d"], breaks: [1, 2, 4, 7]}
   };
   var shading = "open";
+  var COVERAGE = {overdue: "#c62828", today: "#2e7d32", week: "#81c784", ok: "#90a4ae"};
 
   var map = L.map("console-map", {zoomSnap: 0.25, preferCanvas: false});
   window.consoleMap = map;
@@ -47,8 +48,9 @@
     });
   }
 
-  Promise.all(["grids", "roads", "tasks", "hotspots"].map(load)).then(function (data) {
+  Promise.all(["grids", "roads", "tasks", "hotspots", "coverage"].map(load)).then(function (data) {
     var grids = data[0], roads = data[1], tasks = data[2], hotspots = data[3];
+    var coverage = data[4];
 
     layers.grids = L.geoJSON(grids, {
       style: gridStyle,
@@ -107,11 +109,36 @@
       ]);
     })).addTo(map);
 
+    // Patrol coverage: roads and grids coloured by their last patrol against their frequency.
+    layers.coverage = L.geoJSON(coverage, {
+      style: function (f) {
+        var c = COVERAGE[f.properties.state] || "#78909c";
+        return f.properties.kind === "road" ? {color: c, weight: 7, opacity: 0.9}
+          : {color: c, weight: 2, opacity: 0.9, fillColor: c, fillOpacity: 0.35};
+      },
+      onEachFeature: function (f, layer) {
+        var p = f.properties;
+        var text = "<b>" + esc(p.name) + "</b> <small>" + esc(p.code) + "</small><br>" +
+          esc(p.state_label) + "<br>" + esc(coverage.labels.last) + ": " +
+          esc(p.last || coverage.labels.never) + " · " + esc(coverage.labels.week) + " " +
+          p.patrols_week;
+        layer.bindTooltip(text, {sticky: true});
+        layer.bindPopup(text);
+      }
+    });
+    if (/[?&]layer=coverage\b/.test(location.search)) {
+      layers.coverage.addTo(map);
+      layers.coverage.eachLayer(function (l) {
+        if (l.feature.properties.kind === "road") { l.bringToFront(); }
+      });
+    }
+
     var overlays = {};
     overlays[T.grids] = layers.grids;
     overlays[T.roads] = layers.roads;
     overlays[T.tasks] = layers.tasks;
     overlays[T.hotspots] = layers.hotspots;
+    overlays[coverage.title] = layers.coverage;
     L.control.layers(null, overlays, {collapsed: false, position: "topright"}).addTo(map);
     L.control.scale({imperial: false}).addTo(map);
 
@@ -119,7 +146,11 @@
     legend.onAdd = function () {
       var div = L.DomUtil.create("div", "map-legend");
       L.DomEvent.disableClickPropagation(div);
-      div.innerHTML = legendHtml();
+      div.innerHTML = legendHtml() + "<b>" + esc(coverage.title) + "</b><div class='lights'>" +
+        Object.keys(COVERAGE).map(function (k) {
+          return "<span><i class='dot' style='background:" + COVERAGE[k] + "'></i>" +
+                 esc(coverage.legend[k]) + "</span>";
+        }).join("") + "</div>";
       div.addEventListener("change", function (e) {
         if (e.target.name === "shade") {
           shading = e.target.value;
