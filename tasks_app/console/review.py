@@ -9,7 +9,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Q
+from django.db.models import DurationField, ExpressionWrapper, F, Q, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -214,8 +215,11 @@ def _street_problems(user, month: str) -> list[dict]:
         | Q(status=Status.SUBMITTED, submitted_at__gt=F("deadline")))
     repeated = visible.filter(reported_at__gte=start, reported_at__lt=end,
                               repeat_of__isnull=False)
+    # Worst first: the longest past its deadline, by its closure or, still open, by now.
+    late = late.annotate(lateness=ExpressionWrapper(
+        Coalesce("closed_at", Value(clock.now())) - F("deadline"), output_field=DurationField()))
     streets: dict[int, dict] = {}
-    for kind, qs, order in (("overdue", late, "deadline"),
+    for kind, qs, order in (("overdue", late, "-lateness"),
                             ("repeated", repeated, "-repeat_seq")):
         for task in qs.order_by(order, "pk"):
             street = task.grid.community.parent

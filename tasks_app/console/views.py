@@ -133,6 +133,7 @@ EVALUATION_COLUMNS = [(field, header, _kind(field)) for field, header, _fmt in e
 def evaluation_page(request):
     """The month's ranking for one level as a sortable table with a chart of the scores."""
     from ..evaluation import evaluate
+    from . import review
 
     if not can_export_evaluation(request.user):
         raise PermissionDenied
@@ -144,7 +145,8 @@ def evaluation_page(request):
         status = check_month(month)
     except FutureMonth as exc:
         return HttpResponseBadRequest(str(exc))
-    ranking = evaluate(month, level)
+    meeting = review.evaluation_meeting(request, month, level)
+    ranking = meeting["version_rows"] or evaluate(month, level)
     rows = [row.as_dict() for row in ranking]
     # A unit with nothing registered or due (无数据) says so where its rank would be.
     no_data = str(exports.NO_DATA)
@@ -152,6 +154,7 @@ def evaluation_page(request):
               for value, (_field, _header, kind) in zip(exports.cells(row), EVALUATION_COLUMNS,
                                                          strict=True)]
              for row in ranking]
+    table = review.with_review_links(table, ranking, meeting)
     rows = [r for r in rows if r["has_data"]]  # the chart shows the ranked units
     chart = {"labels": [r["name"] for r in rows], "scores": [r["score"] for r in rows],
              "label": str(_("Composite score"))}
@@ -165,5 +168,6 @@ def evaluation_page(request):
         "provisional": status == "provisional",
         "xlsx_url": reverse("console:evaluation-xlsx"),
         "evaluation": evaluation_context(request.user),
+        "meeting": meeting,
     }
     return TemplateResponse(request, "admin/console/evaluation.html", context)

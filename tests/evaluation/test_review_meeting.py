@@ -12,57 +12,19 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from gridmgmt.models import Role
-from tasks_app import evaluation, services
+from tasks_app import evaluation
 from tasks_app import evaluation_services as meeting
 from tasks_app.errors import DomainError
 from tasks_app.models import Decision, FollowUp, Photo, UnitReview
-from tests import factories as f
-from tests.evaluation.conftest import photo
+from tests.evaluation.story import MEETING, MONTH, october_story, staff
 from tests.gridmgmt.calendars import at
 
-MONTH = "2026-10"
-MEETING = at(2026, 11, 5, 10, 0)
-
-
-def staff(officer):
-    officer.user.is_staff = True
-    officer.user.save()
-    return officer.user
+__all__ = ["october_story"]  # fixture
 
 
 @pytest.fixture
-def october(world):
-    """An October in the persona world: in 东街道 (S1) a problem fixed with before and after
-    photos, and a repeat at the same place closed late (before and after photos); nothing in
-    西街道. Published on the 5th of November by a bureau administrator."""
-    user = f.UserFactory(username="bureau", is_staff=True)
-    officer = f.OfficerFactory(user=user, name="局管理员")
-    f.DutyFactory(officer=officer, role=Role.BUREAU_ADMIN, region=world.district,
-                  valid_from=at(2025, 1, 1, 0, 0))
-    lng, lat = world.point_g1
-    with time_machine.travel(at(2026, 10, 12, 10, 0), tick=False) as clock:
-        first = services.task_report(reporter=world.inspector.user, category=world.category,
-                                     lng=lng, lat=lat, photos=[photo()])
-        clock.move_to(at(2026, 10, 12, 11, 0))
-        first = services.task_start(task=first, actor=world.grid_officer.user)
-        first = services.task_submit(task=first, actor=world.grid_officer.user,
-                                     photos=[photo()])
-        first = services.task_verify(task=first, actor=world.inspector.user, approved=True)
-        clock.move_to(at(2026, 10, 20, 10, 0))
-        again = services.task_report(reporter=world.inspector.user, category=world.category,
-                                     lng=lng, lat=lat, photos=[photo()])
-        clock.move_to(at(2026, 10, 28, 10, 0))  # days past its deadline
-        again = services.task_start(task=again, actor=world.grid_officer.user)
-        again = services.task_submit(task=again, actor=world.grid_officer.user,
-                                     photos=[photo()])
-        again = services.task_verify(task=again, actor=world.inspector.user, approved=True)
-        assert again.closed_late
-    with time_machine.travel(MEETING, tick=False):
-        publication = meeting.evaluation_publish(month=MONTH, actor=user)
-    world.bureau = user
-    world.first, world.again, world.publication = first, again, publication
-    return world
+def october(october_story):
+    return october_story
 
 
 def test_reviews_decisions_and_follow_ups_go_through_the_services(october):
@@ -216,11 +178,13 @@ def test_the_meeting_pack_prints_rankings_problems_with_photos_and_last_months_d
     streets = page.context["streets"]
     assert [s["name"] for s in streets] == ["东街道"]
     (_overdue, overdue), (_repeated, repeated) = streets[0]["sections"]
-    assert [i["task"].pk for i in overdue] == [w.again.pk]
+    # Worst first: ``again`` is 16 days past its deadline at the meeting, ``late`` was 14.
+    assert [i["task"].pk for i in overdue] == [w.again.pk, w.late.pk]
     assert [i["task"].pk for i in repeated] == [w.again.pk]
-    assert set(overdue[0]["photos"]) == {"before", "after"}
-    before = Photo.objects.get(task=w.again, kind=Photo.Kind.BEFORE)
-    after = Photo.objects.get(task=w.again, kind=Photo.Kind.AFTER)
+    assert set(overdue[0]["photos"]) == {"before"}  # still open: no after photo yet
+    assert set(overdue[1]["photos"]) == {"before", "after"}
+    before = Photo.objects.get(task=w.late, kind=Photo.Kind.BEFORE)
+    after = Photo.objects.get(task=w.late, kind=Photo.Kind.AFTER)
     assert f'src="/m/photos/{before.pk}/"' in html and f'src="/m/photos/{after.pk}/"' in html
     assert "九月通报批评" in html and "九月整改要求" in html and "按期完成" in html
     # The photos are served to the pack's reader through the scoped photo view.
