@@ -5,6 +5,8 @@ tasks of their duties (``selectors.tasks_visible_to``)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
 from django.db.models import Q
 from django.http import HttpResponseNotAllowed
@@ -22,17 +24,30 @@ from .console import actions as console_actions
 from .console import badges, workbench
 from .console import filters as console_filters
 from .models import (
+    Decision,
     Escalation,
+    EvaluationPublication,
+    EvaluationSnapshotRow,
+    FollowUp,
     Notification,
     Photo,
     Submission,
     Task,
     TaskEvent,
+    UnitReview,
 )
 from .workflow import Status
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def _status_label(value: str) -> str:
+    # The mixin's super() is the ModelAdmin it is mixed into.
+    _AdminBase = admin.ModelAdmin[Any]
+else:
+    _AdminBase = object
+
+
+def _status_label(value: str) -> StrOrPromise:
     return Status(value).label if value in Status.values else value
 
 
@@ -49,7 +64,7 @@ class ReadOnlyMixin:
         return False
 
 
-class ScopedToTasksMixin:
+class ScopedToTasksMixin(_AdminBase):
     """Rows belonging to tasks, limited to the tasks the user may see."""
 
     def get_queryset(self, request):
@@ -156,11 +171,11 @@ class TaskEventAdmin(ScopedToTasksMixin, ReadOnlyMixin, admin.ModelAdmin):
         return [f.name for f in self.model._meta.fields]
 
     @admin.display(description=_("from"))
-    def from_label(self, obj: TaskEvent) -> str:
+    def from_label(self, obj: TaskEvent) -> StrOrPromise:
         return _status_label(obj.from_status)
 
     @admin.display(description=_("to"))
-    def to_label(self, obj: TaskEvent) -> str:
+    def to_label(self, obj: TaskEvent) -> StrOrPromise:
         return _status_label(obj.to_status)
 
 
@@ -170,8 +185,8 @@ class PhotoAdmin(ScopedToTasksMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["task__code"]
     list_select_related = ["task", "uploaded_by"]
-    fields = ["task", "kind", "file_size", "dimensions", "uploaded_by", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["task", "kind", "file_size", "dimensions", "uploaded_by", "created_at"]
+    fields = [*readonly_fields]
     show_full_result_count = False
 
     @admin.display(description=_("size"), ordering="size")
@@ -242,3 +257,52 @@ admin.site.site_header = _("City management task console")
 admin.site.site_url = "/"  # 「查看站点」: the home redirect, which sends each user to theirs
 admin.site.site_title = _("Task console")
 admin.site.index_title = _("Dashboard")
+
+
+# -- the monthly evaluation's records -----------------------------------------------------------
+
+class BureauRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Published months, their frozen rows and the review meeting's records: written only by the
+    evaluation services (the console's evaluation and review pages), read here by the bureau."""
+
+    show_full_result_count = False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return authority.of(request.user).is_bureau_admin
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+
+@admin.register(EvaluationPublication)
+class EvaluationPublicationAdmin(BureauRecordAdmin):
+    list_display = ["month", "version", "published_by", "published_at", "superseded_at"]
+    list_filter = ["month"]
+    list_select_related = ["published_by"]
+
+
+@admin.register(EvaluationSnapshotRow)
+class EvaluationSnapshotRowAdmin(BureauRecordAdmin):
+    list_display = ["publication", "level", "position", "name", "rank", "score"]
+    list_filter = ["level"]
+    list_select_related = ["publication"]
+
+
+@admin.register(UnitReview)
+class UnitReviewAdmin(BureauRecordAdmin):
+    list_display = ["month", "level", "unit_name", "written_by", "written_at"]
+    list_filter = ["month", "level"]
+    list_select_related = ["written_by"]
+
+
+@admin.register(Decision)
+class DecisionAdmin(BureauRecordAdmin):
+    list_display = ["review", "kind", "amount", "points", "decided_by", "decided_at"]
+    list_filter = ["kind"]
+    list_select_related = ["review", "decided_by"]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(BureauRecordAdmin):
+    list_display = ["review", "responsible", "deadline", "done_at"]
+    list_select_related = ["review", "responsible"]
