@@ -106,7 +106,8 @@ class OfficerCreateForm(forms.ModelForm):
         return username
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("password"):
             try:
                 password_validation.validate_password(

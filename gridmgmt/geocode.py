@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import reduce
+from typing import Any
 
 from django.db.models import F, Q, Value
 from django.db.models.functions import Upper
@@ -38,7 +39,7 @@ def _named(text: str, name: str) -> bool:
     return re.search(before + re.escape(name.casefold()) + after, text) is not None
 
 
-def _longest(found: dict[int, tuple[str, object]]) -> dict[int, tuple[str, object]]:
+def _longest(found: dict[int, tuple[str, Any]]) -> dict[int, tuple[str, Any]]:
     # An address on "人民路东段" also contains "人民路": a name inside a longer name found in the
     # same address is not named on its own.
     names = [n for n, _g in found.values()]
@@ -69,7 +70,7 @@ def place_named(address: str) -> Place | None:
     roads = {r.pk: (r.name, line_from_geojson(r.centre_line))
              for r in Road.objects.annotate(a=upper).filter(a__contains=Upper(F("name")))
              if _named(text, r.name)}
-    grids: dict[int, tuple[str, object]] = {}
+    grids: dict[int, tuple[str, Any]] = {}
     for g in Grid.objects.annotate(a=upper).filter(
             Q(a__contains=Upper(F("name"))) | Q(a__contains=Upper(F("code")))):
         label = g.name if _named(text, g.name) else g.code if _named(text, g.code) else None

@@ -18,7 +18,7 @@ from shapely.geometry import shape
 EARTH_RADIUS_M = 6_371_008.8
 
 
-def _shape(data: Any, kinds: tuple[type, ...], label: str):
+def _shape(data: Any, kinds: tuple[type[Any], ...], label: str):
     if isinstance(data, dict) and data.get("type") == "Feature":
         data = data.get("geometry")
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -18,7 +20,8 @@ class Region(models.Model):
         COMMUNITY = "community", _("Community")
 
     # Which level a region's parent must have.
-    PARENT_LEVEL = {Level.STREET: Level.DISTRICT, Level.COMMUNITY: Level.STREET}
+    PARENT_LEVEL: ClassVar[dict[str, str]] = {
+        Level.STREET: Level.DISTRICT, Level.COMMUNITY: Level.STREET}
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -178,7 +181,7 @@ class Duty(models.Model):
     when. Closing a duty sets ``valid_to``; rows are never rewritten, so history stays true."""
 
     # Which target each role is held at.
-    TARGET = {
+    TARGET: ClassVar[dict[str, str]] = {
         Role.GRID_OFFICER: "grid",
         Role.ROAD_CHIEF: "road",
         Role.COMMUNITY_HEAD: "region",
@@ -189,7 +192,7 @@ class Duty(models.Model):
         Role.BUREAU_ADMIN: "region",
         Role.EVALUATOR: "region",
     }
-    REGION_LEVEL = {
+    REGION_LEVEL: ClassVar[dict[str, str]] = {
         Role.COMMUNITY_HEAD: Region.Level.COMMUNITY,
         Role.STREET_LEADER: Region.Level.STREET,
         Role.DISTRICT_SUPERVISOR: Region.Level.DISTRICT,
@@ -262,8 +265,10 @@ class Duty(models.Model):
         if field is None:
             return
         if getattr(self, f"{field}_id") is None:
+            target = self._meta.get_field(field)
+            assert isinstance(target, models.ForeignKey)
             raise ValidationError({field: _("This role is held at a %(target)s.") % {
-                "target": self._meta.get_field(field).verbose_name}})
+                "target": target.verbose_name}})
         level = self.REGION_LEVEL.get(self.role)
         if level and self.region and self.region.level != level:
             raise ValidationError({"region": _("This role is held at a %(level)s.") % {

@@ -127,8 +127,7 @@ def working_time(around: date | None = None) -> WorkingTime:
     """The default calendar, with the day table loaded for the years around ``around``."""
     cal = WorkCalendar.objects.filter(is_default=True).first()
     if cal is None:
-        weekly = {w: list(DEFAULT_PERIODS) for w in range(5)}
-        return WorkingTime(weekly=weekly)
+        return WorkingTime(weekly={w: list(DEFAULT_PERIODS) for w in range(5)})
     weekly: dict[int, list[tuple[time, time]]] = {}
     for p in cal.periods.order_by("weekday", "start"):
         weekly.setdefault(p.weekday, []).append((p.start, p.end))
@@ -136,7 +135,8 @@ def working_time(around: date | None = None) -> WorkingTime:
     if around is not None:
         days = days.filter(date__gte=around - timedelta(days=400),
                            date__lte=around + timedelta(days=MAX_DAYS))
-    off, work = set(), set()
+    off: set[date] = set()
+    work: set[date] = set()
     for day_date, kind in days.values_list("date", "kind"):
         (off if kind == CalendarDay.Kind.HOLIDAY else work).add(day_date)
     return WorkingTime(weekly=weekly, days_off=off, workdays=work)

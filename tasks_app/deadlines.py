@@ -75,7 +75,9 @@ def light_at(task: Task, now: datetime) -> str:
 def next_check(task: Task) -> datetime | None:
     """When the sweep must next look at the task: the earliest of its next light change and its
     next ladder threshold (escalation.next_check_expression is the same rule in SQL)."""
-    light_next = {Light.GREEN: task.yellow_at, Light.YELLOW: task.deadline}.get(task.light)
+    by_light: dict[str, datetime | None] = {Light.GREEN: task.yellow_at,
+                                            Light.YELLOW: task.deadline}
+    light_next = by_light.get(task.light)
     field = NEXT_THRESHOLD.get(task.escalation_level)
     level_next = getattr(task, field) if field else None
     pending = [t for t in (light_next, level_next) if t is not None]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, Field, Value, When
 from django.db.models.functions import Coalesce, Least, NullIf
 
 from . import notify
@@ -41,7 +41,9 @@ class SweepResult:
 
 def _claim_level(level: int, now: datetime) -> list[int]:
     table = Task._meta.db_table
-    column = Task._meta.get_field(LEVEL_FIELD[level]).column
+    field = Task._meta.get_field(LEVEL_FIELD[level])
+    assert isinstance(field, Field)
+    column = field.column
     running = list(CLOCK_RUNNING)
     placeholders = ", ".join(["%s"] * len(running))
     sql = (

@@ -142,8 +142,8 @@ def _changed_text(e: TaskEvent, names: dict[str, dict[int, str]]) -> str:
             parts.append(_("changed the source from %(old)s to %(new)s")
                          % {"old": _source(old), "new": _source(new)})
         else:
-            label = str(Task._meta.get_field(name).verbose_name) \
-                if name in {f.name for f in Task._meta.fields} else name
+            fields = {f.name: f for f in Task._meta.fields}
+            label = str(fields[name].verbose_name) if name in fields else name
             parts.append(_("changed the %(field)s to “%(value)s”")
                          % {"field": label, "value": new or "—"})
     return pgettext("list separator", ", ").join(parts)

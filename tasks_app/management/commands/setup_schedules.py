@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -8,7 +9,7 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 
 # name → (job, schedule). Existing entries are left exactly as an admin set them.
 EVERY = {"minutes": IntervalSchedule.MINUTES}
-DEFAULTS = {
+DEFAULTS: dict[str, tuple[str, dict[str, Any]]] = {
     "escalation sweep": ("tasks_app.sweep", {"every": 5, "period": "minutes"}),
     "send pending notifications": ("tasks_app.send_notifications",
                                    {"every": 1, "period": "minutes"}),
