@@ -23,7 +23,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -42,6 +41,7 @@ from gridmgmt.models import (
     duty_generation,
 )
 from gridmgmt.selectors import regions_below
+from gridmgmt.types import AnyUser
 
 from .errors import DomainError
 from .models import (
@@ -174,16 +174,16 @@ class Held:
         return self.valid_from <= at and (self.valid_to is None or self.valid_to > at)
 
 
-def _officer_of(user: AbstractBaseUser | None) -> Officer | None:
+def _officer_of(user: AnyUser | None) -> Officer | None:
     if user is None or not user.is_authenticated:
         return None
     try:
-        return user.officer  # type: ignore[attr-defined]
+        return user.officer
     except Officer.DoesNotExist:
         return None
 
 
-def _all_duties(user: AbstractBaseUser, officer: Officer) -> list[Held]:
+def _all_duties(user: AnyUser, officer: Officer) -> list[Held]:
     # Kept on the user object (one per request) until any duty changes in this process.
     generation = duty_generation()
     cached = getattr(user, "_authority_duties", None)
@@ -191,7 +191,8 @@ def _all_duties(user: AbstractBaseUser, officer: Officer) -> list[Held]:
         return cached[1]
     rows = [Held(*row) for row in Duty.objects.filter(officer=officer).values_list(
         "role", "region_id", "grid_id", "road_id", "department_id", "valid_from", "valid_to")]
-    user._authority_duties = (generation, rows)  # type: ignore[attr-defined]
+    # A cache on the user object, which declares no such attribute.
+    user._authority_duties = (generation, rows)  # type: ignore[union-attr]
     return rows
 
 
@@ -269,7 +270,7 @@ def _refusal(action: str) -> str:
 class Authority:
     """What one user may see and do at one instant."""
 
-    def __init__(self, user: AbstractBaseUser | None, at: datetime | None = None) -> None:
+    def __init__(self, user: AnyUser | None, at: datetime | None = None) -> None:
         self.user = user
         self.at = at or clock.now()
         self.is_superuser = bool(user is not None and user.is_authenticated
@@ -529,7 +530,7 @@ class Authority:
         if level == "grid":
             grid = Grid.objects.filter(pk=unit_id).values_list(
                 "community_id", "community__parent_id").first()
-            return unit_id in area.grids or bool(grid and scored & set(grid))
+            return unit_id in area.grids or bool(grid and scored.intersection(grid))
         region = Region.objects.filter(pk=unit_id).values_list("pk", "parent_id").first()
         return bool(region and scored & set(region))
 
@@ -633,6 +634,6 @@ REFERENCE_MODELS: frozenset[type[Model]] = frozenset({
 REFERENCE_DELETABLE: frozenset[type[Model]] = frozenset({WorkPeriod, CalendarDay, ServiceAttribute})
 
 
-def of(user: AbstractBaseUser | None, *, at: datetime | None = None) -> Authority:
+def of(user: AnyUser | None, *, at: datetime | None = None) -> Authority:
     """The authority of ``user`` at ``at`` (now by default)."""
     return Authority(user, at)

@@ -7,17 +7,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Value, When
 
 from gridmgmt.geometry import degree_box, haversine_m
 from gridmgmt.models import Officer
+from gridmgmt.types import AnyUser
 
 from .models import Category, Task
 from .workflow import OPEN_STATUSES, Status
 
 
-def officer_of(user: AbstractBaseUser | None) -> Officer | None:
+def officer_of(user: AnyUser | None) -> Officer | None:
     if user is None or not user.is_authenticated:
         return None
     try:
@@ -26,7 +26,7 @@ def officer_of(user: AbstractBaseUser | None) -> Officer | None:
         return None
 
 
-def tasks_visible_to(user: AbstractBaseUser, *, at: datetime | None = None) -> QuerySet[Task]:
+def tasks_visible_to(user: AnyUser, *, at: datetime | None = None) -> QuerySet[Task]:
     """The tasks this user may see (``authority.Authority.tasks``): their grids, roads, regions,
     department, assignments and their own reports. Out-of-scope tasks do not exist for them."""
     from .authority import of
@@ -189,7 +189,7 @@ def _unstaffed(at: datetime, grids: QuerySet, roads: QuerySet | None) -> list[St
     return sorted((StaffingGap(*row) for row in qs), key=lambda g: (g.kind, g.code))
 
 
-def staffing_gaps(*, user: AbstractBaseUser, at: datetime) -> list[StaffingGap]:
+def staffing_gaps(*, user: AnyUser, at: datetime) -> list[StaffingGap]:
     """Every grid and road of the user's area without a valid duty of its role at ``at``
     (grid_officer / road_chief). A street's roads are those crossing its grids; the district
     level and superusers see every road."""
