@@ -9,6 +9,7 @@ username and address there, and its signal handlers count the failures (config/s
 from __future__ import annotations
 
 import ipaddress
+from typing import TYPE_CHECKING
 
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
@@ -17,6 +18,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from rest_framework.throttling import BaseThrottle
+
+if TYPE_CHECKING:
+    # The mixin's super() is the login form it is mixed into.
+    _FormBase = AuthenticationForm
+else:
+    _FormBase = object
 
 LOCKED_OUT_STATUS = 429
 LOCKED_OUT_CODE = "locked_out"
@@ -29,7 +36,8 @@ def client_address(request: HttpRequest) -> str | None:
     """The client's address as the API throttles see it (REST_FRAMEWORK["NUM_PROXIES"]): only
     REMOTE_ADDR with no proxy, else the address the N-th proxy from us wrote into
     X-Forwarded-For, so hops a client writes itself further left are never trusted."""
-    address = BaseThrottle().get_ident(request)
+    # get_ident reads only request.META, which a Django request has too (the stubs ask for DRF's).
+    address = BaseThrottle().get_ident(request)  # type: ignore[arg-type]
     try:
         return str(ipaddress.ip_address((address or "").strip()))
     except ValueError:  # a forged non-address where only a client could have written it
@@ -57,7 +65,7 @@ def lockout_response(request: HttpRequest, original_response: HttpResponse | Non
                   status=LOCKED_OUT_STATUS)
 
 
-class _SaysLockedOut:
+class _SaysLockedOut(_FormBase):
     """A login form whose error says the account is locked, not that the password is wrong
     (axes refuses a locked-out login without checking the password)."""
 

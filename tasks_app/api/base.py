@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.pagination import PageNumberPagination
@@ -11,12 +14,21 @@ from rest_framework.response import Response
 from .errors import exception_handler
 from .throttles import AnonThrottle, UserThrottle
 
+if TYPE_CHECKING:
+    # The mixin's super() is the DRF view it is mixed into.
+    from rest_framework.generics import GenericAPIView
+
+    _ViewBase = GenericAPIView[Any]
+else:
+    _ViewBase = object
+
 
 class CappedCountPaginator(Paginator):
     """Counts at most COUNT_CAP rows. An exact COUNT(*) over a district's million tasks costs
     far more than the page itself; past the cap nobody pages on, they filter."""
 
     COUNT_CAP = 10_000
+    object_list: QuerySet[Any]  # the API pages querysets only
 
     @cached_property
     def count(self) -> int:
@@ -36,6 +48,7 @@ class ApiPagination(PageNumberPagination):
 
     def get_paginated_response(self, data) -> Response:
         response = super().get_paginated_response(data)
+        assert self.page is not None  # paginate_queryset ran first
         paginator = self.page.paginator
         response.data["count_exact"] = getattr(paginator, "count_exact", True)
         return response
@@ -49,7 +62,7 @@ class ApiPagination(PageNumberPagination):
         return schema
 
 
-class ApiViewMixin:
+class ApiViewMixin(_ViewBase):
     # Token first, so an anonymous caller gets 401 with ``WWW-Authenticate: Token``; a session
     # (the console's pages) is accepted with its CSRF check.
     authentication_classes = [TokenAuthentication, SessionAuthentication]

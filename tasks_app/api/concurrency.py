@@ -81,6 +81,7 @@ def run_once(request: Request, *, action: str, work: Callable[[], tuple[Task, st
         done, ref = work()
         return Outcome(done, False, ref)
     user = request.user
+    assert user.is_authenticated  # the API's writes need a login (IsAuthenticated)
     earlier = Submission.objects.filter(user=user, key=key).select_related("task").first()
     if earlier is not None:
         return _replay(earlier, action, task)

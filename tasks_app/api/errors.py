@@ -78,7 +78,8 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField(help_text=_("Stable error code, e.g. illegal_transition."))
     message = serializers.CharField(help_text=_("Human-readable message, in the request language."))
-    errors = serializers.DictField(
+    # A declared field named like Serializer.errors: DRF's metaclass moves it to _declared_fields.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.JSONField(), required=False,
         help_text=_("Invalid input: the messages per field."))
     version = serializers.IntegerField(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
@@ -29,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridmgmt import clock
+from gridmgmt.types import AnyUser
 
 from .. import authority, evaluation, exports
 from ..evaluation import COUNTS, LEVELS, RATES, evaluate, month_bounds, previous_month
@@ -172,7 +172,7 @@ class EvaluationView(ApiViewMixin, APIView):
         data["district"] = self._district(request.user, data.get("district"))
         return data
 
-    def _district(self, user: AbstractBaseUser, asked: int | None) -> int | None:
+    def _district(self, user: AnyUser, asked: int | None) -> int | None:
         mine = authority.of(user).evaluation_districts()  # None: every district
         if asked is not None:
             if mine is not None and asked not in mine:

@@ -160,8 +160,10 @@ class TaskOrdering(OrderingFilter):
 
     ordering_fields = ["reported_at", "deadline", "updated_at", "closed_at", "id", "code",
                        "status", "light", "escalation_level"]
-    ordering_description = _("urgency, or a field: reported_at, deadline, updated_at, closed_at, "
-                             "id, code, status, light, escalation_level; prefix - to reverse.")
+    # Lazy, so the schema is in the reader's language (DRF passes it through force_str).
+    ordering_description = _(  # type: ignore[assignment]
+        "urgency, or a field: reported_at, deadline, updated_at, closed_at, id, code, status, "
+        "light, escalation_level; prefix - to reverse.")
 
     def filter_queryset(self, request, queryset, view):
         if request.query_params.get(self.ordering_param, "").strip() == "urgency":

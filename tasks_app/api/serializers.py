@@ -4,6 +4,7 @@ reference data. They validate shapes only; every rule lives in ``services``."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
@@ -66,15 +67,15 @@ class TaskSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_road_name(self, task: Task) -> str | None:
-        return task.road.name if task.road_id else None
+        return task.road.name if task.road else None
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_assignee_name(self, task: Task) -> str | None:
-        return task.assignee.name if task.assignee_id else None
+        return task.assignee.name if task.assignee else None
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_department_name(self, task: Task) -> str | None:
-        return task.department.name if task.department_id else None
+        return task.department.name if task.department else None
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_plan_by_name(self, task: Task) -> str | None:
@@ -135,7 +136,8 @@ class ReportSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True,
                                         default="")
     address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
-    source = serializers.ChoiceField(
+    # A declared field named like Field.source: DRF's metaclass moves it into _declared_fields.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=Source.choices, required=False, allow_null=True, default=None, help_text=_(
             "By default the caller's own: patrol for officers, inspector for inspectors. "
             "Supervisors may register hotline, city inspection, third-party, media and "
@@ -179,7 +181,9 @@ class CorrectSerializer(serializers.Serializer):
 
     category = IdField(queryset=Category.objects.filter(is_active=True), required=False,
                        default=None)
-    source = serializers.ChoiceField(choices=Source.choices, required=False, default=None)
+    # A declared field named like Field.source: DRF's metaclass moves it into _declared_fields.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=Source.choices, required=False, default=None)
     reason = serializers.CharField(max_length=2000, help_text=_("Required."))
 
 
@@ -329,12 +333,12 @@ class OfficerSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_department_name(self, officer: Officer) -> str | None:
-        return officer.department.name if officer.department_id else None
+        return officer.department.name if officer.department else None
 
     @extend_schema_field(DutySerializer(many=True))
-    def get_duties(self, officer: Officer) -> list[dict]:
+    def get_duties(self, officer: Officer) -> Any:
         # Prefetched as ``current_duties`` by the view: only the duties valid now.
-        return DutySerializer(officer.current_duties, many=True).data
+        return DutySerializer(officer.current_duties, many=True).data  # type: ignore[attr-defined]
 
 
 class CategorySerializer(serializers.ModelSerializer):

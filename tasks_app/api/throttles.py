@@ -5,6 +5,7 @@ else from the defaults below."""
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
@@ -19,15 +20,21 @@ DEFAULT_RATES = {
 
 log = logging.getLogger(__name__)
 
+if TYPE_CHECKING:
+    # The mixin's super() is the throttle it is mixed into.
+    _ThrottleBase = SimpleRateThrottle
+else:
+    _ThrottleBase = object
 
-class _Configured:
+
+class _Configured(_ThrottleBase):
     def get_rate(self) -> str | None:
         # The project's own REST_FRAMEWORK setting, not api_settings: DRF's defaults map "user"
         # and "anon" to None, which would silently switch those two throttles off.
         configured = getattr(settings, "REST_FRAMEWORK", {}).get("DEFAULT_THROTTLE_RATES") or {}
         if self.scope in configured:
             return configured[self.scope]  # None switches a throttle off on purpose
-        return DEFAULT_RATES.get(self.scope)
+        return DEFAULT_RATES.get(self.scope) if self.scope else None
 
     def allow_request(self, request, view) -> bool:
         # Counts are a safeguard, not a service: with the cache (Redis) down, let the request

@@ -9,7 +9,7 @@ from __future__ import annotations
 import mimetypes
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
@@ -38,6 +38,9 @@ from .filters import TaskFilter, TaskOrdering
 from .parsers import BoundedJSONParser
 from .timeline import INCLUDE, TimelineEntrySerializer, timeline_data
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 IF_MATCH = OpenApiParameter(
     "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
     description=_('The task\'s ETag as last read, e.g. "3". Required: without it the answer is '
@@ -65,7 +68,8 @@ class ImageRenderer(BaseRenderer):
         return JSONRenderer().render(data) if isinstance(data, dict | list) else data
 
 
-def _action_schema(body: type | None, summary: str, *errors: int, **kwargs: Any):
+def _action_schema(body: type | dict[str, type] | None, summary: StrOrPromise, *errors: int,
+                   **kwargs: Any):
     return extend_schema(
         summary=summary, request=body, parameters=[IF_MATCH, IDEMPOTENCY_KEY, ETAG],
         responses={200: ETAG_HEADER,

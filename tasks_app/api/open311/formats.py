@@ -9,6 +9,7 @@ import json
 import re
 from typing import Any
 from xml.sax.saxutils import XMLGenerator
+from xml.sax.xmlreader import AttributesImpl
 
 from django.http import HttpResponse
 
@@ -34,7 +35,7 @@ def _text(value: Any) -> str:
 
 
 def _emit(xml: XMLGenerator, name: str, value: Any) -> None:
-    xml.startElement(name, {})
+    xml.startElement(name, AttributesImpl({}))
     if isinstance(value, list):
         for item in value:
             _emit(xml, ITEM[name], item)

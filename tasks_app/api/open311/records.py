@@ -125,17 +125,21 @@ def updated(task: Task) -> datetime:
     (or voided), not when someone last touched the row."""
     if task.status == Status.CLOSED and task.closed_at:
         return task.closed_at
-    if task.status == Status.VOID and getattr(task, "voided_at", None):
-        return task.voided_at
+    voided_at: datetime | None = getattr(task, "voided_at", None)  # annotated by the query
+    if task.status == Status.VOID and voided_at:
+        return voided_at
     return task.updated_at
 
 
 def media_url(task: Task, base_url: str) -> str | None:
     """The media URL the client posted, else our copy of the photo the citizen sent."""
-    if getattr(task, "media_url", None):
-        return task.media_url
-    if getattr(task, "sent_photo", None):
-        ext = PurePosixPath(task.sent_photo).suffix.lstrip(".") or "jpg"
+    # Both annotated by the query.
+    posted: str | None = getattr(task, "media_url", None)
+    sent_photo: str | None = getattr(task, "sent_photo", None)
+    if posted:
+        return posted
+    if sent_photo:
+        ext = PurePosixPath(sent_photo).suffix.lstrip(".") or "jpg"
         return f"{base_url.rstrip('/')}/media/{task.code}.{ext}"
     return None
 
@@ -150,7 +154,7 @@ def request(task: Task, base_url: str) -> dict[str, Any]:
         "service_name": task.category.name,
         "service_code": task.category.code,
         "description": task.description or None,
-        "agency_responsible": task.department.name if task.department_id else None,
+        "agency_responsible": task.department.name if task.department else None,
         "service_notice": service_notice(task),
         "requested_datetime": w3c(task.reported_at),
         "updated_datetime": w3c(updated(task)),

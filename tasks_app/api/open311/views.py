@@ -65,7 +65,8 @@ class Open311View(APIView):
     content_negotiation_class = _FormatFromPath
     throttle_classes = [Open311Throttle]
 
-    def handle_exception(self, exc: Exception) -> HttpResponse:
+    def handle_exception(self, exc: Exception) -> HttpResponse:  # type: ignore[override]
+        # Open311's error documents are plain Django responses; DRF returns what it is given.
         fmt = self.kwargs.get("fmt", "json")
         if isinstance(exc, Open311Error):
             return errors(fmt, exc.status, exc.description)
@@ -77,8 +78,9 @@ class Open311View(APIView):
             return errors(fmt, 404, _("Not found."))
         if isinstance(exc, exceptions.APIException):
             response = errors(fmt, exc.status_code, str(exc.detail))
-            if getattr(exc, "wait", None):
-                response["Retry-After"] = str(int(exc.wait))
+            wait = getattr(exc, "wait", None)  # Throttled's
+            if wait:
+                response["Retry-After"] = str(int(wait))
             return response
         return super().handle_exception(exc)
 
@@ -259,7 +261,7 @@ def _csv(raw: str | None) -> list[str]:
 
 
 def _int(raw: str | None, default: int, name: str) -> int:
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return default
     if not re.fullmatch(r"[0-9]{1,7}", raw) or not 1 <= int(raw) <= 1_000_000:
         raise Open311Error(400, _("%(name)s must be a whole number from 1 to 1000000.")
