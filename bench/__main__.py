@@ -12,7 +12,8 @@ import importlib
 import os
 import sys
 
-NAMES = ["sweep", "sweep_memory", "intake", "api_list", "load", "page_weight", "evaluation"]
+NAMES = ["sweep", "sweep_memory", "intake", "api_list", "load", "page_weight", "evaluation",
+         "patrols"]
 # Benchmarks that set up their own Django (page_weight builds a small SQLite world).
 STANDALONE = {"page_weight": "bench.page_weight_run"}
 
@@ -29,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="simultaneous clients (api_list, load)")
     parser.add_argument("--workers", type=int, default=None,
                         help="gunicorn workers (api_list, load; default 2 × cores + 1)")
+    parser.add_argument("--days", type=int, default=None,
+                        help="days of patrols at 10,000 a day (patrols; default 30)")
     args = parser.parse_args(argv)
     if args.name in STANDALONE:
         return importlib.import_module(STANDALONE[args.name]).run(args)

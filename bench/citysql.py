@@ -139,7 +139,8 @@ AS 'SELECT (hashint8(x * 131 + salt) & 2147483647)::float8 / 2147483648.0'
 _TASKS = """
 INSERT INTO tasks_app_task (
   id, code, category_id, source, title, description, lng, lat, address, grid_id, road_id,
-  reporter_id, status, assignee_id, department_id, plan, fixed_on_spot, dispatched_at, deadline,
+  reporter_id, status, assignee_id, department_id, plan, plan_required, fixed_on_spot,
+  dispatched_at, deadline,
   yellow_at, level2_at, level3_at, next_escalation_at, light, escalation_level, supervised,
   repeat_of_id, repeat_seq, rework_count, extension_count, hold_started_at, hold_from_status,
   held_seconds, version, reported_at, started_at, submitted_at, closed_at, closed_late,
@@ -248,7 +249,7 @@ SELECT
        WHEN dept > 0 THEN (%(handler_id)s::bigint[])[(dept - 1) * %(nh)s + 1 + mod(i, %(nh)s)]
        ELSE (%(go_id)s::bigint[])[g + 1] END,
   CASE WHEN dispatched AND dept > 0 THEN (%(dept_id)s::bigint[])[dept] END,
-  '', false,
+  '', false, false,
   CASE WHEN dispatched THEN d_at END, CASE WHEN dispatched THEN dl END,
   CASE WHEN dispatched THEN yellow END, CASE WHEN dispatched THEN l2 END,
   CASE WHEN dispatched THEN l3 END,

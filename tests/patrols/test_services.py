@@ -11,6 +11,7 @@ from gridmgmt import clock
 from tasks_app.errors import DomainError
 from tasks_app.patrols import services
 from tasks_app.patrols.models import CheckIn, Patrol, PatrolFinding, PatrolPlace
+from tests import factories as f
 from tests.mobile.conftest import report_at
 
 # Along road R1 (latitude 30.005) through grid G1 into G2: about 96 m a step east-west.
@@ -162,3 +163,18 @@ def test_a_report_with_no_patrol_running_is_not_linked(world):
     task = report_at(world, world.point_g1, reporter=user)
     services.patrol_found(task=task, actor=user)
     assert not PatrolFinding.objects.exists()
+
+
+def test_patrol_frequencies_are_reference_data_for_bureau_administrators(world):
+    from gridmgmt.models import Role
+    from tasks_app import authority
+    from tasks_app.patrols.models import PatrolRule
+
+    admin = f.OfficerFactory()
+    f.DutyFactory(officer=admin, role=Role.BUREAU_ADMIN, region=world.district)
+    assert authority.of(admin.user).can_edit_reference(PatrolRule)
+    assert not authority.of(world.supervisor.user).can_edit_reference(PatrolRule)
+    assert not authority.of(world.road_chief.user).can_edit_reference(PatrolRule)
+    # Seeded by the migration: roads daily, grids every two days.
+    assert dict(PatrolRule.objects.values_list("applies_to", "every_hours")) == {
+        "road": 24, "grid": 48}
