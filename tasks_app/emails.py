@@ -75,8 +75,8 @@ def context_for(row: Notification) -> dict:
     now = clock.now()
     ctx = {"recipient": row.recipient, "level": row.level, "site_url": settings.SITE_URL,
            "now": timezone.localtime(now)}
-    if row.task_id:
-        task = row.task
+    task = row.task if row.task_id else None
+    if task is not None:
         # Everyone told of this crossing is in the sibling rows of the outbox.
         told = Officer.objects.filter(
             notifications__task=task, notifications__level=row.level,

@@ -43,9 +43,12 @@ class ReassignForm(forms.Form):
         # roster as the workbench's dispatch, without a task's own suggestions).
         loads = {c.officer.pk: c for c in area_candidates(authority.of(actor))}
         field = self.fields["assignee"]
+        assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Officer.objects.filter(pk__in=list(loads)) \
             .select_related("department").order_by("name", "pk")
-        field.label_from_instance = lambda officer: loads[officer.pk].label
+        # Per form: the instance attribute shadows OfficerChoiceField's method on purpose.
+        field.label_from_instance = (  # type: ignore[method-assign]
+            lambda officer: loads[officer.pk].label)  # type: ignore[assignment]
 
 
 class CampaignForm(forms.Form):
@@ -55,7 +58,9 @@ class CampaignForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         today = timezone.localdate(clock.now())
-        self.fields["campaign"].queryset = Campaign.objects.filter(
+        campaign = self.fields["campaign"]
+        assert isinstance(campaign, forms.ModelChoiceField)
+        campaign.queryset = Campaign.objects.filter(
             deadline__gte=today).order_by("deadline", "name")
 
 

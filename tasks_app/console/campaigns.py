@@ -7,12 +7,13 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib import admin
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
+
+from gridmgmt.types import AnyUser
 
 from ..models import Campaign
 from ..selectors import tasks_visible_to
@@ -21,7 +22,7 @@ from ..workflow import CLOCK_RUNNING, OPEN_STATUSES, Status
 FIGURES = ("n_all", "n_open", "n_overdue", "n_on_time", "n_late")
 
 
-def progress_annotations(user: AbstractBaseUser, now: datetime) -> dict:
+def progress_annotations(user: AnyUser, now: datetime) -> dict:
     """Count annotations for a Campaign queryset, limited to the tasks the user may see (so a
     figure matches the task list it links to)."""
     scope = Q() if user.is_superuser else Q(tasks__in=tasks_visible_to(user, at=now).values("pk"))

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from gridmgmt import clock
 from gridmgmt.geocode import place_named
 from gridmgmt.services import locate
+from gridmgmt.types import AuthedRequest
 
 from .. import authority, services
 from ..authority import Authority, Channel
@@ -65,7 +66,7 @@ def _nearby_context(tasks: list[Task]) -> dict:
 
 
 @transaction.atomic
-def _register(request: HttpRequest, data: dict) -> Task:
+def _register(request: AuthedRequest, data: dict) -> Task:
     location = data["location"]
     task = services.task_report(
         reporter=request.user, category=data["category"], lng=location.lng, lat=location.lat,
@@ -84,7 +85,7 @@ def _done(task: Task, replayed: bool, linked: bool) -> str:
         + ("&again=1" if replayed else "")
 
 
-def desk(request: HttpRequest) -> HttpResponse:
+def desk(request: AuthedRequest) -> HttpResponse:
     auth, sources = _desk_authority(request)
     status, nearby = 200, None
     if request.method == "POST":
@@ -119,17 +120,17 @@ def desk(request: HttpRequest) -> HttpResponse:
     return _page(request, auth, form, nearby, status)
 
 
-def _submit(request: HttpRequest, auth: Authority, form: DeskForm) -> HttpResponse:
+def _submit(request: AuthedRequest, auth: Authority, form: DeskForm) -> HttpResponse:
     d = form.cleaned_data
     try:
         if d["link"]:
-            task = auth.tasks().filter(pk=d["link"]).first()
-            if task is None:
+            linked = auth.tasks().filter(pk=d["link"]).first()
+            if linked is None:
                 raise DomainError("not_found", _("No such task in your area."))
             task, replayed = run_once(
                 user=request.user, key=d["key"], action="desk_call",
                 work=lambda: services.task_record_call(
-                    task=task, actor=request.user, source=d["source"], note=d["description"],
+                    task=linked, actor=request.user, source=d["source"], note=d["description"],
                     contact=d["contact"]))
         else:
             task, replayed = run_once(user=request.user, key=d["key"], action="desk_report",
@@ -144,10 +145,12 @@ def _page(request: HttpRequest, auth: Authority, form: DeskForm, nearby: list[Ta
           status: int) -> TemplateResponse:
     if form.is_bound and form.errors:
         # Nothing was written: the same key may be sent again once the form is corrected.
-        form.data = form.data.copy()
-        form.data["key"] = form.cleaned_data.get("key") or new_key()
+        posted = form.data
+        assert isinstance(posted, QueryDict)  # bound to request.POST
+        form.data = data = posted.copy()
+        data["key"] = form.cleaned_data.get("key") or new_key()
         if nearby is not None:
-            form.data["seen"] = ",".join(str(t.pk) for t in nearby)
+            data["seen"] = ",".join(str(t.pk) for t in nearby)
     context = {
         **admin.site.each_context(request),
         "title": _("Registration desk"),
@@ -188,7 +191,7 @@ def nearby(request: HttpRequest) -> HttpResponse:
     address = request.GET.get("address", "")[:255]
     category = Category.objects.filter(pk=pk, is_active=True).first() if pk.isdigit() else None
     context: dict = {"category": category}
-    point = None
+    point: tuple[object, object] | None = None
     if lng and lat:
         point = (lng, lat)
     elif address.strip() and "\x00" not in address:

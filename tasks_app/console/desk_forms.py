@@ -58,9 +58,11 @@ class DeskForm(forms.Form):
 
     def __init__(self, *args, sources: tuple[str, ...], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["source"].choices = [(s, Source(s).label) for s in sources]
-        self.fields["category"].queryset = Category.objects.filter(is_active=True) \
-            .order_by("code")
+        source, category = self.fields["source"], self.fields["category"]
+        assert isinstance(source, forms.ChoiceField)
+        assert isinstance(category, forms.ModelChoiceField)
+        source.choices = [(s, Source(s).label) for s in sources]
+        category.queryset = Category.objects.filter(is_active=True).order_by("code")
         if not self.is_bound:
             self.initial.setdefault("source", sources[0] if sources else "")
             self.initial.setdefault("key", new_key())
@@ -76,7 +78,8 @@ class DeskForm(forms.Form):
         return {int(p) for p in parts}
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("link"):
             return data  # a call about a registered task: the task has its place and category
         if not data.get("category") and "category" not in self.errors:

@@ -73,8 +73,8 @@ class CommunityFilter(admin.SimpleListFilter):
         return qs.order_by("code").values_list("pk", "name")
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(grid__community_id=_row_id(self.value()))
+        if value := self.value():
+            return queryset.filter(grid__community_id=_row_id(value))
         return queryset
 
 
@@ -99,8 +99,8 @@ class GridFilter(admin.SimpleListFilter):
         return [(pk, f"{code} {name}") for pk, code, name in grids]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(grid_id=_row_id(self.value()))
+        if value := self.value():
+            return queryset.filter(grid_id=_row_id(value))
         return queryset
 
 

@@ -13,10 +13,21 @@ tokens, schedules, lock-outs) are the superusers' alone (``superuser_only``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 
 from .. import authority
+
+if TYPE_CHECKING:
+    # The mixins' super() is the admin class they are mixed into (with_authority).
+    from django.contrib.admin.options import InlineModelAdmin
+
+    _AdminBase = admin.ModelAdmin[Any]
+    _InlineBase = InlineModelAdmin[Any, Any]
+else:
+    _AdminBase = _InlineBase = object
 
 
 def _authority(request) -> authority.Authority:
@@ -28,7 +39,7 @@ def _authority(request) -> authority.Authority:
     return cached
 
 
-class AuthorityAdminMixin:
+class AuthorityAdminMixin(_AdminBase):
     """A ModelAdmin of a reference model: authority decides view, add, change, delete and the
     rows listed."""
 
@@ -73,7 +84,7 @@ class AuthorityAdminMixin:
         super().save_formset(request, form, formset, change)
 
 
-class AuthorityInlineMixin:
+class AuthorityInlineMixin(_InlineBase):
     """An inline of a reference model: editable only where its page and its own rows are."""
 
     def _editable(self, request, obj, *, delete: bool = False) -> bool:
@@ -112,7 +123,7 @@ def with_authority(admin_class: type[admin.ModelAdmin]) -> type[admin.ModelAdmin
     return type(admin_class.__name__, (AuthorityAdminMixin, admin_class), {"inlines": inlines})
 
 
-class SuperuserOnlyMixin:
+class SuperuserOnlyMixin(_AdminBase):
     """Logins, groups, API tokens, schedules and lock-outs: superusers only. A group granting
     e.g. ``add_token`` by mistake would otherwise let staff log in as anyone."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gridmgmt import clock
+from gridmgmt.types import AuthedRequest
 from gridmgmt.worktime import clock_for
 
 from .. import authority, services
@@ -35,6 +37,9 @@ from . import badges
 from . import workbench_forms as wf
 from .candidates import dispatch_candidates
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class Step:
@@ -43,8 +48,8 @@ class Step:
     name: str
     action: str
     form: type[wf.VersionForm]
-    perform: Callable[[HttpRequest, Task, dict], object]
-    done: str
+    perform: Callable[[AuthedRequest, Task, dict], object]
+    done: StrOrPromise
 
 
 def _v(d: dict) -> int:
@@ -157,7 +162,7 @@ def _form(step: Step, task: Task, auth: Authority, data=None) -> wf.VersionForm:
         kwargs["candidates"] = dispatch_candidates(task, auth)
     elif step.form in (wf.CampaignForm, wf.CorrectForm):
         kwargs["task"] = task
-    initial = {"version": task.version}
+    initial: dict[str, Any] = {"version": task.version}
     if step.form is wf.PlanForm:
         initial["plan"] = task.plan
     elif step.form is wf.DetailsForm:
@@ -202,7 +207,7 @@ def render_page(request: HttpRequest, task: Task, auth: Authority, *,
     entries = timeline(task)
     photos = list(task.photos.order_by("created_at", "pk"))
     for p in photos:
-        p.preview = badges.photo_preview(p)
+        p.preview = badges.photo_preview(p)  # type: ignore[attr-defined]  # for the template
     site = admin.site
     context = {
         **site.each_context(request),
@@ -232,7 +237,7 @@ def render_page(request: HttpRequest, task: Task, auth: Authority, *,
                             status=status)
 
 
-def page(request: HttpRequest, pk) -> HttpResponse:
+def page(request: AuthedRequest, pk) -> HttpResponse:
     """GET the workbench (TaskAdmin.change_view routes here)."""
     auth = _authority(request)
     return render_page(request, _task(auth, pk), auth)
@@ -243,7 +248,7 @@ STALE = gettext_lazy("Someone else changed this task after this page was opened.
 
 
 @require_POST
-def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def act(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
     """One action: its form, then its service with the page's version. Refused → the page again
     with the reason and the service's status, nothing written."""
     auth = _authority(request)

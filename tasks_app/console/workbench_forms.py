@@ -3,6 +3,8 @@ read it (If-Match: a stale page is refused by the service, not overwritten)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -15,7 +17,7 @@ from .candidates import Candidates
 
 
 def _text(label, *, rows: int = 2, required_attr: bool = False, initial: str = ""):
-    attrs = {"rows": rows}
+    attrs: dict[str, Any] = {"rows": rows}
     if required_attr:
         # The browser asks before sending; the service still decides (its message if empty).
         attrs["required"] = "required"
@@ -53,7 +55,9 @@ class DispatchForm(VersionForm):
             groups.append((_("Suggested"), [(c.officer.pk, c.label) for c in candidates.suggested]))
         if candidates.others:
             groups.append((_("Others"), [(c.officer.pk, c.label) for c in candidates.others]))
-        self.fields["assignee"].choices = groups
+        assignee = self.fields["assignee"]
+        assert isinstance(assignee, forms.ChoiceField)
+        assignee.choices = groups
 
     @property
     def candidates_grouped(self):
@@ -94,7 +98,9 @@ class CampaignForm(VersionForm):
 
     def __init__(self, *args, task: Task, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = campaigns_covering(task)
+        campaign = self.fields["campaign"]
+        assert isinstance(campaign, forms.ModelChoiceField)
+        campaign.queryset = campaigns_covering(task)
 
 
 class CorrectForm(VersionForm):
@@ -106,7 +112,10 @@ class CorrectForm(VersionForm):
 
     def __init__(self, *args, task: Task, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(is_active=True) \
+        category, source = self.fields["category"], self.fields["source"]
+        assert isinstance(category, forms.ModelChoiceField)
+        assert isinstance(source, forms.ChoiceField)
+        category.queryset = Category.objects.filter(is_active=True) \
             .exclude(pk=task.category_id).order_by("code")
-        self.fields["source"].choices = [("", "—"), *[
+        source.choices = [("", "—"), *[
             (value, label) for value, label in Source.choices if value != task.source]]
