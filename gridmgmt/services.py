@@ -75,7 +75,6 @@ class _GeoIndex:
         return self._road_streets
 
 
-
 _lock = threading.Lock()
 _cache: dict[str, object] = {"stamp": None, "index": None}
 

@@ -501,11 +501,6 @@ class Authority:
             return True
         return bool(districts) if district_id is None else district_id in districts
 
-    # -- reference data -------------------------------------------------------------------------
-
-    def can_view_reference(self) -> bool:
-        return self.is_superuser or self.holds(*SUPERVISOR_ROLES, Role.BUREAU_ADMIN)
-
     # -- publishing and the review meeting (每月一会一点评一奖罚) ----------------------------
 
     def can_publish_evaluation(self) -> Decision:
@@ -579,6 +574,11 @@ class Authority:
             return ALLOWED
         return _refuse(_("Only the responsible officer or a bureau administrator can mark "
                          "this done."))
+
+    # -- reference data -------------------------------------------------------------------------
+
+    def can_view_reference(self) -> bool:
+        return self.is_superuser or self.holds(*SUPERVISOR_ROLES, Role.BUREAU_ADMIN)
 
     def can_edit_reference(self, model: type[Model], obj: Model | None = None) -> bool:
         """Bureau administrators edit reference data, but never a duty or scheme that decides

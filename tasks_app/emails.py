@@ -65,7 +65,6 @@ def _lateness(task: Task, now, clocks: dict | None = None) -> dict:
             "text": _duration_text(seconds, _day_seconds(clock_), working=working)}
 
 
-
 # Other apps' kinds add their own context: kind → function(row) → dict (tasks_app.patrols: a road
 # or grid overdue for a patrol).
 EXTRA_CONTEXT: dict = {}
@@ -88,8 +87,9 @@ def context_for(row: Notification) -> dict:
                      .select_related("category", "grid", "assignee").order_by("deadline"))
         clocks: dict = {}
         for t in tasks:
-            t.url = task_url(t)
-            t.late = _lateness(t, now, clocks)
+            # For the template: attributes a Task does not declare.
+            t.url = task_url(t)  # type: ignore[attr-defined]
+            t.late = _lateness(t, now, clocks)  # type: ignore[attr-defined]
         ctx.update(tasks=tasks, as_leader=row.context.get("as_leader", False),
                    period=row.period, gaps=row.context.get("gaps", []))
     if row.kind in EXTRA_CONTEXT:

@@ -171,8 +171,6 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
 
         return self._act(request, "update", s.TaskUpdateSerializer, update)
 
-    # -- workflow actions ----------------------------------------------------------------------
-
     @_action_schema(s.PlanSerializer, _("Write or rewrite the plan (the assignee or a "
                                         "supervisor)"))
     @action(detail=True, methods=["post"])
@@ -184,6 +182,8 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     @action(detail=True, methods=["post"])
     def correct(self, request, pk=None):
         return self._act(request, "correct", s.CorrectSerializer, services.task_correct)
+
+    # -- workflow actions ----------------------------------------------------------------------
 
     @_action_schema(s.AssignSerializer, _("Dispatch or reassign (supervisors)"))
     @action(detail=True, methods=["post"])
