@@ -64,7 +64,8 @@ STATE = {
 def _call(action: str, task: Task, actor, w):
     s = services
     return {
-        Action.START: lambda: s.task_start(task=task, actor=actor),
+        # Tasks reported again and again at one place are repeats at level 2: a plan is due.
+        Action.START: lambda: s.task_start(task=task, actor=actor, plan="先清运，再设围挡"),
         Action.SUBMIT: lambda: s.task_submit(task=task, actor=actor, photos=[photo()]),
         Action.EXTEND: lambda: s.task_request_extension(
             task=task, actor=actor, until=task.deadline + timedelta(days=1), reason="雨天"),
@@ -130,7 +131,7 @@ def _task(w, scope: str, state: str) -> Task:
             reason="等待配件")
     if state == "on_hold":
         return services.task_hold(task=task, actor=boss, reason="等待拆迁")
-    task = services.task_start(task=task, actor=assignee.user)
+    task = services.task_start(task=task, actor=assignee.user, plan="先清运，再设围挡")
     if state == "in_progress":
         return task
     return services.task_submit(task=task, actor=assignee.user, photos=[photo()])
