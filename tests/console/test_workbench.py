@@ -200,7 +200,8 @@ def test_it_reassigns_an_assigned_task_naming_the_previous_assignee(supervisor_c
     assert response.status_code == 302
     event = Task.objects.get(pk=task.pk).events.latest("pk")
     assert event.kind == Kind.REASSIGNED
-    assert event.extra == {"assignee": world.handler.pk, "previous": world.grid_officer.pk}
+    assert event.extra == {"assignee": world.handler.pk, "previous": world.grid_officer.pk,
+                           "department": world.department.pk}
 
 
 @pytest.mark.parametrize("name", ["send-back", "extension-refuse", "hold", "void", "correct"])
