@@ -11,7 +11,6 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from gridmgmt import clock
 from gridmgmt.models import Department, Officer, Role
 from gridmgmt.selectors import officers_holding
+from gridmgmt.types import AnyUser, User
 from gridmgmt.services import locate
 
 from . import authority, deadlines, notify
@@ -64,7 +64,7 @@ def _require(condition: bool, message: str, code: str = "forbidden") -> None:
         raise DomainError(code, message)
 
 
-def _authorise(actor: AbstractBaseUser | None, action: str, task: Task) -> None:
+def _authorise(actor: AnyUser | None, action: str, task: Task) -> None:
     """Every permission question goes to the authority module; this only asks it."""
     authority.of(actor).require(action, task)
 
@@ -86,7 +86,7 @@ def _check_transition(task: Task, to_status: str) -> None:
         )
 
 
-def _commit(task: Task, *, actor: AbstractBaseUser | None, kind: str, from_status: str,
+def _commit(task: Task, *, actor: AnyUser | None, kind: str, from_status: str,
             note: str = "", extra: dict[str, Any] | None = None) -> TaskEvent:
     """Save the locked task with its version bumped and append its one event."""
     now = clock.now()
@@ -131,9 +131,10 @@ def _photo_files_undone_on_error(service):
 
 
 def _add_photos(task: Task, uploads: Sequence[UploadedFile], kind: str,
-                actor: AbstractBaseUser | None) -> list[Photo]:
+                actor: AnyUser | None) -> list[Photo]:
     photos = []
     for upload in uploads:
+        assert upload.size is not None  # validate_photo refuses an upload without a size
         photo = Photo(task=task, kind=kind, size=upload.size,
                       uploaded_by=actor if actor and actor.is_authenticated else None)
         photo.image.save(upload.name, upload, save=False)
@@ -206,7 +207,7 @@ def _escalate_for_repeat(task: Task, at: datetime) -> int:
 @transaction.atomic
 def task_report(
     *,
-    reporter: AbstractBaseUser | None,
+    reporter: AnyUser | None,
     category: Category,
     lng: Any,
     lat: Any,
@@ -260,6 +261,7 @@ def task_report(
         task.repeat_of = earlier[0]
         task.repeat_seq = len(earlier) + 1
     if fixed_on_spot:
+        assert officer is not None  # required above
         _dispatch(task, assignee=officer, department=officer.department, at=now)
         task.status = Status.SUBMITTED
         task.started_at = task.submitted_at = now
@@ -295,7 +297,7 @@ def task_report(
 # -- dispatch -----------------------------------------------------------------------------------
 
 @transaction.atomic
-def task_assign(*, task: Task, actor: AbstractBaseUser, assignee: Officer,
+def task_assign(*, task: Task, actor: User, assignee: Officer,
                 department: Department | None = None, note: str = "",
                 expected_version: int | None = None) -> Task:
     """Dispatch a registered task, or reassign (改派) an open one. A reassignment keeps the
@@ -329,7 +331,7 @@ def task_assign(*, task: Task, actor: AbstractBaseUser, assignee: Officer,
 
 @_photo_files_undone_on_error
 @transaction.atomic
-def task_start(*, task: Task, actor: AbstractBaseUser, note: str = "", plan: str = "",
+def task_start(*, task: Task, actor: User, note: str = "", plan: str = "",
                photos: Sequence[UploadedFile] | None = None,
                expected_version: int | None = None) -> Task:
     """Start work, with the plan (一套方案) and before photos where they are required: by the
@@ -360,7 +362,7 @@ def task_start(*, task: Task, actor: AbstractBaseUser, note: str = "", plan: str
 
 @_photo_files_undone_on_error
 @transaction.atomic
-def task_submit(*, task: Task, actor: AbstractBaseUser, note: str = "",
+def task_submit(*, task: Task, actor: User, note: str = "",
                 photos: Sequence[UploadedFile] | None = None,
                 expected_version: int | None = None) -> Task:
     """Report the fix with at least one after photo (sent now, or added since work resumed)."""
@@ -384,7 +386,7 @@ def task_submit(*, task: Task, actor: AbstractBaseUser, note: str = "",
 
 
 @transaction.atomic
-def task_verify(*, task: Task, actor: AbstractBaseUser, approved: bool, note: str = "",
+def task_verify(*, task: Task, actor: User, approved: bool, note: str = "",
                 expected_version: int | None = None) -> Task:
     """Verify a fix (核查): approve closes the task; refuse sends it back for rework (返工)."""
     task = _lock(task, expected_version)
@@ -422,7 +424,7 @@ def task_verify(*, task: Task, actor: AbstractBaseUser, approved: bool, note: st
 MAX_EXTENSION = timedelta(days=366)  # a year past the current deadline, leap or not
 
 @transaction.atomic
-def task_request_extension(*, task: Task, actor: AbstractBaseUser, until: datetime,
+def task_request_extension(*, task: Task, actor: User, until: datetime,
                            reason: str, expected_version: int | None = None) -> Task:
     task = _lock(task, expected_version)
     _require(task.status in CLOCK_RUNNING,
@@ -433,6 +435,7 @@ def task_request_extension(*, task: Task, actor: AbstractBaseUser, until: dateti
              _("An extension request is already waiting for a decision."), "conflict")
     _require(task.deadline is not None and until > task.deadline,
              _("The new deadline must be later than the current one."), "invalid_input")
+    assert task.deadline is not None  # required above
     # A bound here, not only in the API: 9999-12-31 from any channel would overflow the
     # working-time arithmetic of every later approve, resume or reassign.
     _require(until <= task.deadline + MAX_EXTENSION,
@@ -444,7 +447,7 @@ def task_request_extension(*, task: Task, actor: AbstractBaseUser, until: dateti
 
 
 @transaction.atomic
-def task_decide_extension(*, task: Task, actor: AbstractBaseUser, approved: bool,
+def task_decide_extension(*, task: Task, actor: User, approved: bool,
                           note: str = "", expected_version: int | None = None) -> Task:
     task = _lock(task, expected_version)
     _require(task.is_open, _("A closed or void task has no deadline left to extend."),
@@ -453,6 +456,7 @@ def task_decide_extension(*, task: Task, actor: AbstractBaseUser, approved: bool
     _require(task.extension_requested_until is not None,
              _("No extension request is waiting."), "conflict")
     until = task.extension_requested_until
+    assert until is not None  # required above
     previous = task.deadline
     task.extension_requested_until = None
     if approved:
@@ -471,7 +475,7 @@ def task_decide_extension(*, task: Task, actor: AbstractBaseUser, approved: bool
 # -- holds and void -----------------------------------------------------------------------------
 
 @transaction.atomic
-def task_hold(*, task: Task, actor: AbstractBaseUser, reason: str,
+def task_hold(*, task: Task, actor: User, reason: str,
               expected_version: int | None = None) -> Task:
     """Put a task on hold (挂账): the clock stops until it is resumed."""
     task = _lock(task, expected_version)
@@ -496,7 +500,7 @@ def _end_hold(task: Task, now: datetime) -> int:
 
 
 @transaction.atomic
-def task_resume(*, task: Task, actor: AbstractBaseUser, note: str = "",
+def task_resume(*, task: Task, actor: User, note: str = "",
                 expected_version: int | None = None) -> Task:
     task = _lock(task, expected_version)
     _require(task.status == Status.ON_HOLD, _("Only a task on hold can be resumed."),
@@ -512,7 +516,7 @@ def task_resume(*, task: Task, actor: AbstractBaseUser, note: str = "",
 
 
 @transaction.atomic
-def task_void(*, task: Task, actor: AbstractBaseUser, reason: str,
+def task_void(*, task: Task, actor: User, reason: str,
               expected_version: int | None = None) -> Task:
     """Refuse to register a report (不予立案), with a reason."""
     task = _lock(task, expected_version)
@@ -528,7 +532,7 @@ def task_void(*, task: Task, actor: AbstractBaseUser, reason: str,
 
 @_photo_files_undone_on_error
 @transaction.atomic
-def task_add_photo(*, task: Task, actor: AbstractBaseUser, image: UploadedFile,
+def task_add_photo(*, task: Task, actor: User, image: UploadedFile,
                    kind: str = Photo.Kind.EVIDENCE, expected_version: int | None = None) -> Photo:
     task = _lock(task, expected_version)
     _require(task.is_open, _("Photos can only be added to an open task."), "illegal_transition")
@@ -560,7 +564,7 @@ def _apply_changes(task: Task, changes: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 @transaction.atomic
-def task_update_details(*, task: Task, actor: AbstractBaseUser, changes: dict[str, Any],
+def task_update_details(*, task: Task, actor: User, changes: dict[str, Any],
                         expected_version: int | None = None) -> Task:
     """Edit a task's descriptive fields (title, description, address), recorded as one
     ``updated`` event listing what changed."""
@@ -581,7 +585,7 @@ def task_update_details(*, task: Task, actor: AbstractBaseUser, changes: dict[st
 
 
 @transaction.atomic
-def task_set_plan(*, task: Task, actor: AbstractBaseUser, plan: str,
+def task_set_plan(*, task: Task, actor: User, plan: str,
                   expected_version: int | None = None) -> Task:
     """Write or rewrite the rectification plan (一个问题一套方案): the assignee or a supervisor."""
     task = _lock(task, expected_version)
@@ -600,7 +604,7 @@ def task_set_plan(*, task: Task, actor: AbstractBaseUser, plan: str,
 
 
 @transaction.atomic
-def task_require_plan(*, task: Task, actor: AbstractBaseUser, note: str = "",
+def task_require_plan(*, task: Task, actor: User, note: str = "",
                       expected_version: int | None = None) -> Task:
     """A supervisor asks for a written plan before the work starts (一个问题一套方案)."""
     task = _lock(task, expected_version)
@@ -616,7 +620,7 @@ def task_require_plan(*, task: Task, actor: AbstractBaseUser, note: str = "",
 
 
 @transaction.atomic
-def task_correct(*, task: Task, actor: AbstractBaseUser, reason: str,
+def task_correct(*, task: Task, actor: User, reason: str,
                  category: Category | None = None, source: str | None = None,
                  expected_version: int | None = None) -> Task:
     """Correct a task's category or source: both decide the monthly scores, so only the bureau
@@ -655,7 +659,7 @@ REMINDER_LEVEL_BASE = 10
 
 
 @transaction.atomic
-def task_urge(*, task: Task, actor: AbstractBaseUser, note: str = "",
+def task_urge(*, task: Task, actor: User, note: str = "",
               expected_version: int | None = None) -> Task:
     """Urge (催办): e-mail the assignee a reminder now, through the outbox. A second urge within
     ``URGE_COOLDOWN`` is refused, so a double click or two supervisors at once send one e-mail."""
@@ -668,6 +672,7 @@ def task_urge(*, task: Task, actor: AbstractBaseUser, note: str = "",
         .values_list("created_at", flat=True).first()
     _require(last is None or now - last >= URGE_COOLDOWN,
              _("The assignee was already reminded less than an hour ago."), "conflict")
+    assert task.assignee is not None  # an assigned or started task has its assignee
     sent_before = Notification.objects.filter(kind=Notification.Kind.REMINDER, task=task).count()
     Notification.objects.create(
         kind=Notification.Kind.REMINDER, task=task, level=REMINDER_LEVEL_BASE + sent_before,
@@ -679,7 +684,7 @@ def task_urge(*, task: Task, actor: AbstractBaseUser, note: str = "",
 
 
 @transaction.atomic
-def task_join_campaign(*, task: Task, actor: AbstractBaseUser, campaign: Campaign,
+def task_join_campaign(*, task: Task, actor: User, campaign: Campaign,
                        expected_version: int | None = None) -> Task:
     """Add a task to a campaign (专项整治) whose scope covers it: its category among the
     campaign's categories and its place among its streets or grids (an empty list covers all).
@@ -737,7 +742,7 @@ MAX_CONTACT = 200
 
 
 @transaction.atomic
-def task_record_call(*, task: Task, actor: AbstractBaseUser, source: str, note: str = "",
+def task_record_call(*, task: Task, actor: User, source: str, note: str = "",
                      contact: str = "", expected_version: int | None = None) -> Task:
     """Record another call about an open task (a hotline caller, an inspection, the media
     reporting what is already registered) instead of registering it twice: one event on the
