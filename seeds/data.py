@@ -186,3 +186,9 @@ NOTES = {
     "submit": ["已清理完毕", "已整改到位", "已现场劝离并清理", "已修复"],
     "verify": ["核查通过", "现场已整改到位", "复核合格"],
 }
+
+# Systems that post Open311 requests, and the source their requests are filed under.
+OPEN311_CLIENTS = [
+    ("12345 市民服务热线", "hotline"),
+    ("城市管理第三方测评平台", "third_party"),
+]

@@ -31,7 +31,7 @@ from gridmgmt.models import (
 from gridmgmt.services import calendar_fill_from_holidays
 from gridmgmt.worktime import DEFAULT_PERIODS
 from tasks_app.authority import REFERENCE_DELETABLE, REFERENCE_MODELS
-from tasks_app.models import Campaign, Category
+from tasks_app.models import Campaign, Category, Open311Client, Source
 
 from . import data, geo
 
@@ -51,6 +51,8 @@ class Reference:
     district: Region
     logins: list[Login] = field(default_factory=list)
     created_users: int = 0
+    # Open311 clients created by this run and their API keys (shown once, like a new password).
+    api_keys: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def duties_since(now: datetime) -> datetime:
@@ -176,7 +178,21 @@ class _Loader:
                 self.duty(o, Role.EVALUATOR, region=regions[region])
         self._campaigns(departments, streets)
         return Reference(district=district, logins=self.logins,
-                         created_users=self.created_users)
+                         created_users=self.created_users, api_keys=self._open311_clients())
+
+    def _open311_clients(self) -> list[tuple[str, str, str]]:
+        """The systems that file others' finds through Open311: the 12345 hotline and the city's
+        third-party evaluation platform. Their source is fixed here by the bureau, never by
+        what they post (authority.report_sources, channel open311)."""
+        issued = []
+        for name, source in data.OPEN311_CLIENTS:
+            client = Open311Client.objects.filter(name=name).first()
+            if client is None:
+                client = Open311Client(name=name, source=source)
+                key = client.issue_key()
+                client.save()
+                issued.append((name, Source(source).label, key))
+        return issued
 
     def _grids(self, communities: dict[str, Region]) -> dict[str, list[Grid]]:
         verts = geo.vertices()

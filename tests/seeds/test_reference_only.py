@@ -54,3 +54,23 @@ def test_a_second_reference_load_adds_nothing():
     call_command("load_seeds", "--no-tasks", stdout=io.StringIO())
     assert (Officer.objects.count(), Category.objects.count(),
             CalendarDay.objects.count()) == before
+
+
+@pytest.mark.django_db
+def test_the_hotline_and_the_evaluation_platform_get_open311_keys_once(client):
+    """Others' finds arrive through Open311 clients whose source the bureau fixed: the printed
+    key files a request as a hotline call, and a second load issues no new key."""
+    from tasks_app.models import Open311Client, Source
+
+    out = io.StringIO()
+    call_command("load_seeds", "--no-tasks", stdout=out)
+    clients = {c.name: c.source for c in Open311Client.objects.all()}
+    assert clients == {"12345 市民服务热线": Source.HOTLINE,
+                       "城市管理第三方测评平台": Source.THIRD_PARTY}
+    line = next(x for x in out.getvalue().splitlines() if "市民服务热线 (" in x)
+    key = line.rsplit(": ", 1)[1].strip()
+    assert Open311Client.objects.get(key_hash=Open311Client.digest(key)).source == Source.HOTLINE
+    again = io.StringIO()
+    call_command("load_seeds", "--no-tasks", stdout=again)
+    assert "Open311 API keys" not in again.getvalue()
+    assert Open311Client.objects.count() == 2

@@ -98,3 +98,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {login.username:<14}{login.role}")
         self.stdout.write("  Logins marked console use /admin/; the others work from the phone, "
                           "/m/. README.md says what each role can do.")
+        if ref.api_keys:
+            self.stdout.write(self.style.MIGRATE_HEADING(
+                "Open311 API keys (shown once; a new one is issued in the admin)"))
+            for name, source, key in ref.api_keys:
+                self.stdout.write(f"  {name} (files as {source}): {key}")
