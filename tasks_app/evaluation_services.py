@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridmgmt import clock
 from gridmgmt.models import Officer, Region
+from gridmgmt.types import User
 
 from . import authority
 from .errors import DomainError
@@ -81,7 +81,7 @@ def publication_dict(publication: EvaluationPublication | None) -> dict | None:
                               if publication.superseded_at else None)}
 
 
-def _display_name(user: AbstractBaseUser) -> str:
+def _display_name(user: User) -> str:
     officer = getattr(user, "officer", None)
     return getattr(officer, "name", "") or user.get_username()
 
@@ -111,7 +111,7 @@ def _scheme_snapshot() -> dict:
 
 
 @transaction.atomic
-def evaluation_publish(*, month: str, actor: AbstractBaseUser,
+def evaluation_publish(*, month: str, actor: User,
                        reason: str = "") -> EvaluationPublication:
     """Freeze ``month`` (YYYY-MM): every level, for each district and for all together. A month
     already published is published again only with a reason; the earlier version is kept,
@@ -185,7 +185,7 @@ def review_for(month: str, level: str, unit_id: int) -> UnitReview | None:
 
 
 @transaction.atomic
-def review_write(*, month: str, level: str, unit_id: int, actor: AbstractBaseUser,
+def review_write(*, month: str, level: str, unit_id: int, actor: User,
                  comment: str) -> UnitReview:
     """Write (or rewrite) the 点评 of a unit's published month."""
     _require(authority.of(actor).can_review(level, unit_id))
@@ -200,7 +200,7 @@ def review_write(*, month: str, level: str, unit_id: int, actor: AbstractBaseUse
     return review
 
 
-def _review_row(month: str, level: str, unit_id: int, actor: AbstractBaseUser) -> UnitReview:
+def _review_row(month: str, level: str, unit_id: int, actor: User) -> UnitReview:
     _require(authority.of(actor).can_review(level, unit_id))
     review = review_for(month, level, unit_id)
     if review is None:
@@ -212,6 +212,7 @@ def _review_row(month: str, level: str, unit_id: int, actor: AbstractBaseUser) -
                     publication=publication, written_by=actor, written_at=clock.now())
         except IntegrityError:
             review = review_for(month, level, unit_id)
+            assert review is not None  # the row the concurrent writer created
     return review
 
 
@@ -229,7 +230,7 @@ def _number(value, what: str) -> Decimal | None:
 
 
 @transaction.atomic
-def decision_add(*, month: str, level: str, unit_id: int, actor: AbstractBaseUser, kind: str,
+def decision_add(*, month: str, level: str, unit_id: int, actor: User, kind: str,
                  reason: str, amount=None, points=None) -> Decision:
     """Record a reward or penalty (表扬, 通报批评, 约谈, 奖励, 扣罚) for a unit, with its reason;
     a reward or penalty needs an amount or points."""
@@ -248,7 +249,7 @@ def decision_add(*, month: str, level: str, unit_id: int, actor: AbstractBaseUse
 
 
 @transaction.atomic
-def follow_up_add(*, month: str, level: str, unit_id: int, actor: AbstractBaseUser,
+def follow_up_add(*, month: str, level: str, unit_id: int, actor: User,
                   requirement: str, responsible: Officer, deadline: date) -> FollowUp:
     """A requirement of the meeting with the officer responsible and a deadline."""
     review = _review_row(month, level, unit_id, actor)
@@ -263,7 +264,7 @@ def follow_up_add(*, month: str, level: str, unit_id: int, actor: AbstractBaseUs
 
 
 @transaction.atomic
-def follow_up_done(*, follow_up: FollowUp, actor: AbstractBaseUser, note: str = "") -> FollowUp:
+def follow_up_done(*, follow_up: FollowUp, actor: User, note: str = "") -> FollowUp:
     """The responsible officer (or a bureau administrator) reports a follow-up carried out."""
     locked = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
     _require(authority.of(actor).can_complete_follow_up(locked.responsible_id))
@@ -290,7 +291,7 @@ def reviews_of_month(month: str) -> list[ReviewedUnit]:
     return [ReviewedUnit(r, list(r.decisions.all()), list(r.follow_ups.all())) for r in reviews]
 
 
-def open_follow_ups(user: AbstractBaseUser) -> list[FollowUp]:
+def open_follow_ups(user: User) -> list[FollowUp]:
     """The follow-ups still open that ``user`` may read: all of them for the meeting's
     organisers, their own and their units' for everyone else."""
     who = authority.of(user)
@@ -300,11 +301,12 @@ def open_follow_ups(user: AbstractBaseUser) -> list[FollowUp]:
     found = [f for f in rows if who.can_hold_meeting() or f.responsible_id == mine
              or who.can_read_review(f.review.level, f.review.unit_id)]
     for f in found:
-        f.can_complete = bool(who.can_complete_follow_up(f.responsible_id))
+        f.can_complete = bool(  # type: ignore[attr-defined]  # for the template
+            who.can_complete_follow_up(f.responsible_id))
     return found
 
 
-def reviews_for_reader(user: AbstractBaseUser, month: str | None = None) -> list[UnitReview]:
+def reviews_for_reader(user: User, month: str | None = None) -> list[UnitReview]:
     """The reviews of the units ``user`` answers for (a street leader's street), newest first."""
     who = authority.of(user)
     rows = UnitReview.objects.order_by("-month", "level", "unit_name")
@@ -313,12 +315,13 @@ def reviews_for_reader(user: AbstractBaseUser, month: str | None = None) -> list
     return [r for r in rows[:200] if who.answers_for(r.level, r.unit_id)]
 
 
-def follow_ups_for_review(review: UnitReview | None, user: AbstractBaseUser) -> list[FollowUp]:
+def follow_ups_for_review(review: UnitReview | None, user: User) -> list[FollowUp]:
     """A review's follow-ups, each with ``can_complete`` for ``user``."""
     if review is None:
         return []
     who = authority.of(user)
     rows = list(review.follow_ups.select_related("responsible", "done_by"))
     for f in rows:
-        f.can_complete = f.done_at is None and bool(who.can_complete_follow_up(f.responsible_id))
+        f.can_complete = (  # type: ignore[attr-defined]  # for the template
+            f.done_at is None and bool(who.can_complete_follow_up(f.responsible_id)))
     return rows

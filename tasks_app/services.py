@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from gridmgmt import clock
 from gridmgmt.models import Department, Officer, Role
 from gridmgmt.selectors import officers_holding
-from gridmgmt.types import AnyUser, User
 from gridmgmt.services import locate
+from gridmgmt.types import AnyUser, User
 
 from . import authority, deadlines, notify
 from .authority import Action, Channel
