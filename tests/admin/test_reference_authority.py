@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from django.contrib import admin
@@ -30,9 +31,10 @@ from PIL import Image
 from rest_framework.authtoken.models import Token
 
 import config.urls  # noqa: F401  (registers the Open311 admins, as serving the first page would)
+from gridmgmt import clock
 from gridmgmt.models import CalendarDay, Duty, Grid, Officer, Role, WorkCalendar
 from seeds.reference import BUREAU_ADMIN_GROUP, bureau_admin_permissions
-from tasks_app import services
+from tasks_app import evaluation_services, services
 from tasks_app.models import (
     Campaign,
     Escalation,
@@ -44,6 +46,8 @@ from tasks_app.models import (
     Submission,
     Task,
 )
+from tasks_app.patrols import alerts
+from tasks_app.patrols import services as patrols
 from tests import factories as f
 
 
@@ -108,7 +112,30 @@ def rows(world):
     AccessAttempt.objects.create(**axes, get_data="", post_data="", failures_since_start=1)
     AccessLog.objects.create(**axes)
     AccessFailureLog.objects.create(**axes)
+    _evaluation_and_patrol_records(world)
     return tasks
+
+
+def _evaluation_and_patrol_records(world) -> None:
+    """The records only services write (a published month and its frozen rows, the review
+    meeting's 点评, decision and follow-up; a patrol and an overdue alert), written through
+    those services by the officers who may."""
+    bureau = _bureau_admin(world, "publisher").user
+    today = timezone.localdate(clock.now())
+    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    evaluation_services.evaluation_publish(month=last_month, actor=bureau)
+    unit = {"month": last_month, "level": "street", "unit_id": world.street1.pk}
+    evaluation_services.review_write(actor=bureau, comment="超期问题突出", **unit)
+    evaluation_services.decision_add(actor=bureau, kind="praise", reason="巡查主动", **unit)
+    evaluation_services.follow_up_add(actor=bureau, requirement="逐件销号",
+                                      responsible=world.street_leader,
+                                      deadline=today + timedelta(days=7), **unit)
+    user = world.road_chief.user
+    patrol, _ = patrols.patrol_start(actor=user)
+    patrols.patrol_check_in(patrol=patrol, actor=user, lng=120.005, lat=30.00505, accuracy=8,
+                            key="k-1")
+    patrols.patrol_end(patrol=patrol, actor=user)
+    alerts.alert_overdue(now=clock.now() + timedelta(hours=30))  # the road, unpatrolled a day
 
 
 def _png() -> SimpleUploadedFile:
