@@ -48,7 +48,7 @@ def alert_overdue(*, now: datetime) -> dict[str, int]:
         chiefs.setdefault(place, []).append(officer)
     emails = dict(Officer.objects.filter(
         pk__in={o for ids in chiefs.values() for o in ids}).values_list("pk", "email"))
-    rows = []
+    rows: list[Notification] = []
     for pk, road, grid in new:
         place = (PlaceKind.ROAD, road) if road else (PlaceKind.GRID, grid)
         rows.extend(Notification(

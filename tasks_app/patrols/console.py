@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib import admin
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.template.response import TemplateResponse
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from gridmgmt import clock
 from gridmgmt.models import Duty, Role
+from gridmgmt.types import User
 from tasks_app import authority
 
 from .models import PlaceKind
@@ -28,7 +28,7 @@ def state_labels() -> dict[str, str]:
             State.WEEK: _("Patrolled this week"), State.OK: _("Within its frequency")}
 
 
-def coverage_for(user: AbstractBaseUser, now: datetime) -> list[Coverage]:
+def coverage_for(user: User, now: datetime) -> list[Coverage]:
     grids, roads = authority.of(user, at=now).patrol_scope()
     return coverage(grids=grids, roads=roads, now=now)
 
@@ -66,7 +66,7 @@ def coverage_page(request):
     return TemplateResponse(request, "admin/patrols/coverage.html", context)
 
 
-def coverage_layer(user: AbstractBaseUser, now: datetime) -> dict:
+def coverage_layer(user: User, now: datetime) -> dict:
     """GeoJSON of the roads and grids coloured by coverage (the console map's coverage layer)."""
     from gridmgmt.models import Grid, Road
 

@@ -243,4 +243,4 @@ class PatrolAlert(models.Model):
 
 
 # Seeded frequencies (DESIGN.md: main roads daily); editable by bureau administrators.
-DEFAULT_EVERY_HOURS = {PlaceKind.ROAD: 24, PlaceKind.GRID: 48}
+DEFAULT_EVERY_HOURS: dict[str, int] = {PlaceKind.ROAD: 24, PlaceKind.GRID: 48}

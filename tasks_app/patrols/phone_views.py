@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridmgmt import clock
+from gridmgmt.types import AuthedRequest
 from tasks_app import authority
 from tasks_app.errors import DomainError
 from tasks_app.inputs import DateTimeField
@@ -42,7 +43,7 @@ def _patrol_or_404(request: HttpRequest, pk: int) -> Patrol:
 
 
 @officer_login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     """Start a patrol (or go back to the running one), my places' coverage, my patrols."""
     now = clock.now()
     who = authority.of(request.user, at=now)
@@ -60,7 +61,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @officer_login_required
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: AuthedRequest) -> HttpResponse:
     try:
         patrol, running = services.patrol_start(actor=request.user)
     except DomainError as exc:
@@ -70,7 +71,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 @officer_login_required
-def patrol_page(request: HttpRequest, pk: int) -> HttpResponse:
+def patrol_page(request: AuthedRequest, pk: int) -> HttpResponse:
     patrol = _patrol_or_404(request, pk)
     context = {"patrol": patrol, "places": list(patrol.places.select_related("road", "grid")
                                                 .order_by("first_at")),
@@ -83,7 +84,7 @@ def patrol_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @officer_login_required
-def check_in(request: HttpRequest, pk: int) -> HttpResponse:
+def check_in(request: AuthedRequest, pk: int) -> HttpResponse:
     """One GPS point from patrol.js (JSON both ways; a replay with the same key is a no-op)."""
     form = CheckInForm(request.POST)
     if not form.is_valid():
@@ -108,7 +109,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @officer_login_required
-def end(request: HttpRequest, pk: int) -> HttpResponse:
+def end(request: AuthedRequest, pk: int) -> HttpResponse:
     url = reverse("patrols:patrol", args=[pk])
     try:
         patrol, already = services.patrol_end(patrol=pk, actor=request.user)

@@ -43,12 +43,13 @@ def drawing(patrol: Patrol) -> dict | None:
 
     grids, roads = [], []
     for place in patrol.places.select_related("road", "grid"):
-        if place.grid_id:
+        # Exactly one of the two is set (the visit_one_place constraint).
+        if place.grid is not None:
             poly = polygon_from_geojson(place.grid.boundary)
             for part in getattr(poly, "geoms", [poly]):
                 grids.append({"name": place.grid.name,
                               "points": " ".join(xy(x, y) for x, y in part.exterior.coords)})
-        else:
+        elif place.road is not None:
             line = line_from_geojson(place.road.centre_line)
             for part in getattr(line, "geoms", [line]):
                 roads.append({"name": place.road.name,

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from gridmgmt import clock
 from gridmgmt.errors import DomainError as GeoError
 from gridmgmt.geometry import haversine_m, parse_lng_lat
 from gridmgmt.services import locate
+from gridmgmt.types import User
 from tasks_app import authority
 from tasks_app.errors import DomainError
 from tasks_app.models import Task
@@ -34,7 +34,7 @@ def max_accuracy_m() -> float:
     return float(getattr(settings, "PATROL_MAX_ACCURACY_M", 100))
 
 
-def _officer_for(actor: AbstractBaseUser | None, at: datetime) -> Any:
+def _officer_for(actor: User | None, at: datetime) -> Any:
     who = authority.of(actor, at=at)
     decision = who.can_patrol()
     if not decision:
@@ -42,7 +42,7 @@ def _officer_for(actor: AbstractBaseUser | None, at: datetime) -> Any:
     return who.officer
 
 
-def _lock(patrol: Patrol | int, actor: AbstractBaseUser | None, at: datetime) -> Patrol:
+def _lock(patrol: Patrol | int, actor: User | None, at: datetime) -> Patrol:
     """The patrol, locked, if it is the actor's own; another's is "no such patrol"."""
     pk = patrol if isinstance(patrol, int) else patrol.pk
     scope = authority.of(actor, at=at).patrol_filter()
@@ -68,7 +68,7 @@ def _instant(at: datetime | None, now: datetime, patrol: Patrol | None = None) -
 
 
 @transaction.atomic
-def patrol_start(*, actor: AbstractBaseUser, at: datetime | None = None) -> tuple[Patrol, bool]:
+def patrol_start(*, actor: User, at: datetime | None = None) -> tuple[Patrol, bool]:
     """Start a patrol; a running one is returned instead (a double tap, a replayed start).
     Returns the patrol and whether it was already running."""
     now = clock.now()
@@ -137,6 +137,8 @@ def _record(patrol: Patrol, *, lng: float, lat: float, accuracy: float | None, a
     if counted:
         if patrol.last_at is None or at >= patrol.last_at:
             if patrol.last_at is not None:
+                # The last point's place is saved together with its time (below).
+                assert patrol.last_lng is not None and patrol.last_lat is not None
                 patrol.distance_m = F("distance_m") + haversine_m(
                     patrol.last_lng, patrol.last_lat, lng, lat)
             patrol.last_lng, patrol.last_lat, patrol.last_at = lng, lat, at
@@ -160,7 +162,7 @@ def route_length(patrol: Patrol) -> float:
 
 
 @transaction.atomic
-def patrol_check_in(*, patrol: Patrol | int, actor: AbstractBaseUser, lng: Any, lat: Any,
+def patrol_check_in(*, patrol: Patrol | int, actor: User, lng: Any, lat: Any,
                     at: datetime | None = None, accuracy: Any = None, key: str = "",
                     kind: str = CheckIn.Kind.POINT) -> tuple[CheckIn, bool]:
     """One GPS point of a running patrol. ``key`` (the phone's idempotency key) makes a
@@ -179,7 +181,7 @@ def patrol_check_in(*, patrol: Patrol | int, actor: AbstractBaseUser, lng: Any, 
 
 
 @transaction.atomic
-def patrol_end(*, patrol: Patrol | int, actor: AbstractBaseUser, at: datetime | None = None
+def patrol_end(*, patrol: Patrol | int, actor: User, at: datetime | None = None
                ) -> tuple[Patrol, bool]:
     """End a running patrol. Ending it again (a replayed tap) changes nothing. Returns the
     patrol and whether it had already ended."""
@@ -196,7 +198,7 @@ def patrol_end(*, patrol: Patrol | int, actor: AbstractBaseUser, at: datetime | 
     return locked, False
 
 
-def patrol_found(*, task: Task, actor: AbstractBaseUser) -> Task:
+def patrol_found(*, task: Task, actor: User) -> Task:
     """Link a problem the actor just reported to their running patrol, if any, with a check-in
     where it was found. Called in the report's transaction; returns the task."""
     officer = authority.of(actor).officer
