@@ -20,10 +20,11 @@ from seeds.reference import BUREAU_ADMIN_GROUP, SUPERVISOR_GROUP
 
 pytestmark = pytest.mark.django_db
 
-OURS = ("gridmgmt", "tasks_app")
+OURS = ("gridmgmt", "tasks_app")  # the apps of the old 督导组 (before patrols)
+CONSOLE = (*OURS, "patrols")  # the apps the seeded groups cover now
 REFERENCE = {"region", "grid", "road", "department", "officer", "duty", "category",
              "workcalendar", "workperiod", "calendarday", "evaluationscheme", "campaign",
-             "open311client", "serviceattribute"}
+             "open311client", "serviceattribute", "patrolrule"}
 DELETABLE = {"workperiod", "calendarday", "serviceattribute"}
 
 
@@ -32,9 +33,9 @@ def _perms(group: Group) -> set[str]:
             for p in group.permissions.select_related("content_type")}
 
 
-def _every(action: str, models=None) -> set[str]:
+def _every(action: str, models=None, apps=CONSOLE) -> set[str]:
     return {f"{m._meta.app_label}.{action}_{m._meta.model_name}"
-            for app in OURS for m in django_apps.get_app_config(app).get_models()
+            for app in apps for m in django_apps.get_app_config(app).get_models()
             if models is None or m._meta.model_name in models}
 
 
@@ -55,6 +56,10 @@ def test_the_bureau_admins_group_edits_reference_data_and_deletes_only_what_noth
                 | _every("delete", DELETABLE))
     assert _perms(Group.objects.get(name=BUREAU_ADMIN_GROUP)) == expected
     assert "tasks_app.change_task" not in expected and "gridmgmt.delete_duty" not in expected
+    # Patrol frequencies are edited, never deleted; patrols and their alerts are records.
+    assert {"patrols.add_patrolrule", "patrols.change_patrolrule"} <= expected
+    assert not {"patrols.delete_patrolrule", "patrols.change_patrol",
+                "patrols.add_patrolalert"} & expected
 
 
 def test_street_leaders_and_supervisors_are_in_the_reading_group_only(seeded):
@@ -89,7 +94,7 @@ def test_the_migration_strips_every_write_from_an_existing_supervisors_group():
     other.permissions.set(Permission.objects.filter(codename="change_grid"))
     migration = importlib.import_module("tasks_app.migrations.0013_supervisor_group_view_only")
     migration.strip_writes(django_apps, None)
-    assert _perms(group) == _every("view")
+    assert _perms(group) == _every("view", apps=OURS)
     assert _perms(other) == {"gridmgmt.change_grid"}  # groups an operator made are left alone
 
 
@@ -98,4 +103,4 @@ def test_a_second_load_never_gives_the_writes_back():
     migration = importlib.import_module("tasks_app.migrations.0013_supervisor_group_view_only")
     migration.strip_writes(django_apps, None)
     call_command("load_seeds", "--no-tasks", stdout=io.StringIO())
-    assert _perms(group) == _every("view")
+    assert _perms(group) == _every("view", apps=OURS)
