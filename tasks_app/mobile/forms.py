@@ -94,15 +94,17 @@ class ReportForm(KeyedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(is_active=True).order_by(
-            "kind", "code")
+        category = self.fields["category"]
+        assert isinstance(category, forms.ModelChoiceField)
+        category.queryset = Category.objects.filter(is_active=True).order_by("kind", "code")
         self.fields["lng"].error_messages["required"] = _(
             "Set the position: use GPS or tap the map.")
         self.fields["lat"].error_messages["required"] = _(
             "Set the position: use GPS or tap the map.")
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("fixed_on_spot") and not data.get("after_photos"):
             self.add_error("after_photos", _("A problem fixed on the spot needs the after photo."))
         return data

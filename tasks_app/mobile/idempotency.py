@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+
+from gridmgmt.types import User
 
 from ..models import Submission, Task
 
@@ -24,14 +25,14 @@ def clean_key(raw: str | None) -> str:
     return raw if _KEY.match(raw) else ""
 
 
-def earlier_result(user: AbstractBaseUser, key: str) -> Task | None:
+def earlier_result(user: User, key: str) -> Task | None:
     if not key:
         return None
     sub = Submission.objects.filter(user=user, key=key).select_related("task").first()
     return sub.task if sub else None
 
 
-def run_once(*, user: AbstractBaseUser, key: str, action: str,
+def run_once(*, user: User, key: str, action: str,
              work: Callable[[], Task]) -> tuple[Task, bool]:
     """Run ``work`` once per (user, key). Returns the task and whether this was a replay."""
     if not key:

@@ -43,11 +43,13 @@ class AreaMap:
 def _area_grids(officer: Officer | None, at: datetime) -> tuple[list[Grid], list[Road]]:
     if officer is None:
         return list(Grid.objects.all()[:MAX_GRIDS]), []
-    grid_q, regions, roads = Q(pk__in=[]), [], []
+    grid_q, regions = Q(pk__in=[]), []
+    roads: list[Road] = []
     for duty in duties_of(officer, at=at):
         if duty.role == Role.GRID_OFFICER:
             grid_q |= Q(pk=duty.grid_id)
         elif duty.role == Role.ROAD_CHIEF:
+            assert duty.road is not None  # a road chief's duty is held at a road (Duty.TARGET)
             roads.append(duty.road)
         elif duty.region_id:
             regions.append(duty.region_id)
@@ -114,8 +116,7 @@ def area_map(officer: Officer | None, *, at: datetime) -> AreaMap | None:
             lines.append((road, line))
     for road, line in lines:
         clipped = line.intersection(frame)
-        parts = getattr(clipped, "geoms", [clipped])
-        for part in parts:
+        for part in getattr(clipped, "geoms", [clipped]):
             if part.geom_type == "LineString" and not part.is_empty:
                 amap.roads.append({"name": road.name, "points": pts(part.coords)})
     return amap

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from gridmgmt import clock
 from gridmgmt.services import locate as locate_point
+from gridmgmt.types import AuthedRequest
 
 from .. import services
 from ..authority import Channel
@@ -29,7 +30,7 @@ def _reported_message(task: Task) -> str:
 
 
 @officer_login_required
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: AuthedRequest) -> HttpResponse:
     now = clock.now()
     officer = officer_of(request.user)
     errors: list[str] = []
@@ -66,7 +67,7 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 @officer_login_required
-def locate(request: HttpRequest) -> HttpResponse:
+def locate(request: AuthedRequest) -> HttpResponse:
     """Grid and road for a point, and whether the chosen category was reported here lately."""
     context: dict = {}
     lng, lat = request.GET.get("lng", ""), request.GET.get("lat", "")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Value, When
 
 from gridmgmt.models import Role
+from gridmgmt.types import User
 
 from .. import authority
 from ..models import Light, Task
@@ -50,7 +50,7 @@ class Tabs:
         return "verify" if self.verify else "mine"
 
 
-def tabs_for(user: AbstractBaseUser, *, at: datetime) -> Tabs:
+def tabs_for(user: User, *, at: datetime) -> Tabs:
     auth = authority.of(user, at=at)
     return Tabs(grid=auth.holds(Role.GRID_OFFICER), road=auth.holds(Role.ROAD_CHIEF),
                 verify=auth.is_verifier and not auth.is_superuser,
@@ -77,7 +77,7 @@ def with_live_urgency(qs: QuerySet[Task], *, now: datetime) -> QuerySet[Task]:
     ).order_by("urgency", F("deadline").asc(nulls_last=True), "pk")
 
 
-def task_list(*, user: AbstractBaseUser, which: str, now: datetime) -> QuerySet[Task]:
+def task_list(*, user: User, which: str, now: datetime) -> QuerySet[Task]:
     auth = authority.of(user, at=now)
     officer = auth.officer
     qs = auth.tasks()
@@ -109,7 +109,7 @@ def light_counts(qs: QuerySet[Task]) -> dict[str, int]:
     return {k: v or 0 for k, v in counts.items()}
 
 
-def task_for_page(*, user: AbstractBaseUser, pk: int, now: datetime) -> Task | None:
+def task_for_page(*, user: User, pk: int, now: datetime) -> Task | None:
     return (
         authority.of(user, at=now).tasks()
         .select_related("category", "grid__community__parent__parent", "road", "assignee",

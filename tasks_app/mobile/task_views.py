@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridmgmt import clock
+from gridmgmt.types import AuthedRequest
 
 from .. import authority, services
 from ..authority import Action
@@ -42,7 +43,7 @@ PHONE_ACTIONS = {Action.START, Action.SUBMIT, Action.EXTEND, Action.VERIFY, Acti
 
 
 @officer_login_required
-def my_tasks(request: HttpRequest) -> HttpResponse:
+def my_tasks(request: AuthedRequest) -> HttpResponse:
     now = clock.now()
     officer = officer_of(request.user)
     tabs = tabs_for(request.user, at=now)
@@ -51,8 +52,8 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         which = "mine"
     qs = task_list(user=request.user, which=which, now=now)
     tasks = list(qs[:LIST_LIMIT])
-    for task in tasks:
-        task.clock_text, task.overdue = clock_text(task, now)
+    for task in tasks:  # for the template:
+        task.clock_text, task.overdue = clock_text(task, now)  # type: ignore[attr-defined]
     context = {"tasks": tasks, "counts": light_counts(qs), "which": which, "tabs": tabs,
                "officer": officer, "limit": LIST_LIMIT, "now": now}
     if request.headers.get("HX-Request"):
@@ -61,7 +62,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 
 
 @officer_login_required
-def task_page(request: HttpRequest, pk: int) -> HttpResponse:
+def task_page(request: AuthedRequest, pk: int) -> HttpResponse:
     now = clock.now()
     task = task_for_page(user=request.user, pk=pk, now=now)
     if task is None:
@@ -72,8 +73,9 @@ def task_page(request: HttpRequest, pk: int) -> HttpResponse:
     # What the phone offers (the services still decide: a stale page means a refused action).
     auth = authority.of(request.user, at=now)
     actions = set(auth.available(task)) & PHONE_ACTIONS
-    task.clock_text, task.overdue = clock_text(task, now)
-    task.live_light = shown_light(task, now)
+    # For the template:
+    task.clock_text, task.overdue = clock_text(task, now)  # type: ignore[attr-defined]
+    task.live_light = shown_light(task, now)  # type: ignore[attr-defined]
     default_until = timezone.localtime(max(task.deadline or now, now) + timedelta(days=1))
     context = {
         "task": task, "entries": entries, "photos": photos, "actions": actions,
@@ -88,7 +90,7 @@ def task_page(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if Action.ASSIGN in actions:
         context["candidates"] = dispatch_candidates(task, auth, at=now)
-    if task.repeat_of_id:
+    if task.repeat_of is not None:
         context["repeat_days"] = (task.reported_at - task.repeat_of.reported_at).days
     return render(request, "mobile/task.html", context)
 
@@ -103,7 +105,7 @@ def _back_url(request: HttpRequest) -> str:
     return home
 
 
-def _act(request: HttpRequest, pk: int, *, form_class, action: str,
+def _act(request: AuthedRequest, pk: int, *, form_class, action: str,
          perform: Callable[[Task, dict], Task], message: str,
          next_url: Callable[[Task], str] | None = None) -> HttpResponse:
     now = clock.now()
@@ -131,7 +133,7 @@ def _act(request: HttpRequest, pk: int, *, form_class, action: str,
 
 @require_POST
 @action_login_required
-def start(request: HttpRequest, pk: int) -> HttpResponse:
+def start(request: AuthedRequest, pk: int) -> HttpResponse:
     return _act(request, pk, form_class=forms.StartForm, action="start",
                 perform=lambda t, d: services.task_start(
                     task=t, actor=request.user, plan=d["plan"], photos=d["photos"],
@@ -141,7 +143,7 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @action_login_required
-def assign(request: HttpRequest, pk: int) -> HttpResponse:
+def assign(request: AuthedRequest, pk: int) -> HttpResponse:
     """Dispatch or reassign from the phone (the community head in his community)."""
     def perform(task: Task, d: dict) -> Task:
         chosen = dispatch_candidates(task, authority.of(request.user)).get(d["assignee"])
@@ -156,7 +158,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @action_login_required
-def urge(request: HttpRequest, pk: int) -> HttpResponse:
+def urge(request: AuthedRequest, pk: int) -> HttpResponse:
     return _act(request, pk, form_class=forms.UrgeForm, action="urge",
                 perform=lambda t, d: services.task_urge(
                     task=t, actor=request.user, note=d["note"], expected_version=d["version"]),
@@ -165,7 +167,7 @@ def urge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @action_login_required
-def submit(request: HttpRequest, pk: int) -> HttpResponse:
+def submit(request: AuthedRequest, pk: int) -> HttpResponse:
     return _act(request, pk, form_class=forms.SubmitForm, action="submit",
                 perform=lambda t, d: services.task_submit(
                     task=t, actor=request.user, note=d["note"], photos=d["photos"],
@@ -176,7 +178,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @action_login_required
-def extend(request: HttpRequest, pk: int) -> HttpResponse:
+def extend(request: AuthedRequest, pk: int) -> HttpResponse:
     return _act(request, pk, form_class=forms.ExtendForm, action="extend",
                 perform=lambda t, d: services.task_request_extension(
                     task=t, actor=request.user, until=d["until"], reason=d["reason"],
@@ -186,7 +188,7 @@ def extend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @action_login_required
-def verify(request: HttpRequest, pk: int) -> HttpResponse:
+def verify(request: AuthedRequest, pk: int) -> HttpResponse:
     approved = request.POST.get("decision") == "approve"
     return _act(request, pk, form_class=forms.VerifyForm, action="verify",
                 perform=lambda t, d: services.task_verify(
@@ -198,7 +200,7 @@ def verify(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @officer_login_required
-def photo(request: HttpRequest, pk: int) -> FileResponse:
+def photo(request: AuthedRequest, pk: int) -> FileResponse:
     """Photos only through here: the task must be in the caller's scope (media is not served)."""
     found = Photo.objects.filter(pk=pk, task__in=tasks_visible_to(request.user)).first()
     if found is None:
