@@ -31,7 +31,8 @@ class Candidate:
 
     @property
     def label(self) -> str:
-        dept = f"（{self.officer.department.name}）" if self.officer.department_id else ""
+        department = self.officer.department
+        dept = f"（{department.name}）" if department is not None else ""
         return _("%(name)s%(dept)s · %(n)d open") % {
             "name": self.officer.name, "dept": dept, "n": self.load}
 

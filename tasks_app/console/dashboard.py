@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridmgmt.models import Department, Grid, Region, Road
+from gridmgmt.types import User
 
 from .. import authority
 from ..selectors import Hotspot, StaffingGap, repeat_hotspots, staffing_gaps, tasks_visible_to
@@ -58,7 +58,7 @@ class Dashboard:
     gaps: list[StaffingGap] = field(default_factory=list)
 
 
-def _scope_label(user: AbstractBaseUser, now: datetime) -> str:
+def _scope_label(user: User, now: datetime) -> str:
     auth = authority.of(user, at=now)
     if auth.is_superuser:
         return _("All tasks")
@@ -161,7 +161,7 @@ def _trend(tasks, now: datetime) -> dict:
     }
 
 
-def dashboard_for(user: AbstractBaseUser, *, now: datetime) -> Dashboard:
+def dashboard_for(user: User, *, now: datetime) -> Dashboard:
     tasks = tasks_visible_to(user, at=now)
     week = states.week_start(now)
     c = _counts(tasks, now, week)

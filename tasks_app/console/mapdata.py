@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridmgmt.models import Grid, Road
+from gridmgmt.types import User
 from tasks_app.patrols.console import coverage_layer
 
 from .. import authority
@@ -31,7 +31,7 @@ def _collection(features: list[dict], **extra) -> dict:
     return {"type": "FeatureCollection", "features": features, **extra}
 
 
-def grids_for(user: AbstractBaseUser, tasks: QuerySet[Task], now: datetime) -> QuerySet[Grid]:
+def grids_for(user: User, tasks: QuerySet[Task], now: datetime) -> QuerySet[Grid]:
     """The grids of a user's area: all for superusers; else the grids under the regions and the
     grids they hold duties for, and any grid where they can see a task."""
     auth = authority.of(user, at=now)
@@ -48,7 +48,7 @@ def _open_counts(tasks: QuerySet[Task], key: str, now: datetime) -> dict[int, di
     return {r[key]: {"open": r["open"], "overdue": r["overdue"]} for r in rows}
 
 
-def grids_layer(user: AbstractBaseUser, now: datetime) -> dict:
+def grids_layer(user: User, now: datetime) -> dict:
     tasks = tasks_visible_to(user, at=now)
     counts = _open_counts(tasks, "grid_id", now)
     features = []
@@ -64,7 +64,7 @@ def grids_layer(user: AbstractBaseUser, now: datetime) -> dict:
     return _collection(features)
 
 
-def roads_layer(user: AbstractBaseUser, now: datetime) -> dict:
+def roads_layer(user: User, now: datetime) -> dict:
     counts = _open_counts(tasks_visible_to(user, at=now), "road_id", now)
     features = []
     for pk, code, name, line in Road.objects.order_by("code").values_list(
@@ -92,7 +92,7 @@ def _time_text(status: str, deadline: datetime | None, now: datetime) -> str:
     return _("%(time)s left") % {"time": human_duration(deadline - now)}
 
 
-def tasks_layer(user: AbstractBaseUser, now: datetime) -> dict:
+def tasks_layer(user: User, now: datetime) -> dict:
     qs = by_urgency(tasks_visible_to(user, at=now).filter(states.OPEN))
     rows = list(qs.values_list(
         "pk", "code", "title", "category__name", "status", "deadline", "yellow_at", "lng",
@@ -115,7 +115,7 @@ def tasks_layer(user: AbstractBaseUser, now: datetime) -> dict:
     return _collection(features, truncated=len(rows) > MAX_TASK_MARKERS)
 
 
-def hotspots_layer(user: AbstractBaseUser, now: datetime) -> dict:
+def hotspots_layer(user: User, now: datetime) -> dict:
     found = repeat_hotspots(since=now - timedelta(days=HOTSPOT_DAYS),
                             tasks=tasks_visible_to(user, at=now))
     features = [{
