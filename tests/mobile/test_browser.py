@@ -105,8 +105,15 @@ def test_an_inspector_verifies_a_submitted_fix(page, world):
     link = page.locator(f"a[href='/m/t/{task.pk}/']")
     expect(link).to_have_count(1)
     link.click()
-    expect(page.locator(".photos img")).to_have_count(2)
+    # The report's photo and the fix side by side: 处置前 | 处置后.
+    before, after = page.locator(".beforeafter figure").all()
+    expect(before.locator("figcaption")).to_have_text("处置前")
+    expect(before.locator("img")).to_have_count(1)
+    expect(after.locator("figcaption")).to_have_text("处置后")
+    expect(after.locator("img")).to_have_count(1)
     expect(page.locator(".timeline")).to_contain_text("已拆除")
+    # Back goes to the list the inspector came from: his landing list, the fixes to verify.
+    expect(page.locator(".bar a.back")).to_have_attribute("href", "/m/")
     fits_the_phone(page)
     shot(page, "inspector-1-task")
     page.get_by_role("button", name="通过").click()
