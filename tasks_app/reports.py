@@ -85,7 +85,8 @@ def _district_snapshot(district: Region, month: str, end: datetime) -> dict:
     spots = repeat_hotspots(since=start, min_count=HOTSPOT_MIN, tasks=scope)
     street_of = dict(Task.objects.filter(pk__in=[h.latest_id for h in spots]).values_list(
         "pk", "grid__community__parent_id"))
-    hotspots: dict[int, list[dict]] = defaultdict(list)
+    # Keyed by the street (grid__community__parent_id, which the stubs know as nullable).
+    hotspots: dict[int | None, list[dict]] = defaultdict(list)
     for h in spots:
         hotspots[street_of[h.latest_id]].append({
             "category": h.category, "grid": h.grid, "occurrences": h.occurrences,
@@ -204,14 +205,15 @@ def _community_sections(month: str, heads: dict[int, list[int]]) -> dict[int, di
         last = [r.as_dict() for r in evaluate(previous_month(month), "community",
                                               district=district)]
         categories = points_by_category(month, "community", district=district)
+        hotspots: dict[int, list[dict]] = {}
         snapshot = {"name": name, "streets": rows, "last": last,
                     "figures": district_figures(rows),
                     "categories": {k: _jsonable(v[:WORST_CATEGORIES])
                                    for k, v in categories.items()},
-                    "hotspots": {}}
+                    "hotspots": hotspots}
         for pk in (c for c, d in districts.items() if d == district):
             scope = Task.objects.filter(grid__community_id=pk, reported_at__lt=end)
-            snapshot["hotspots"][pk] = [{
+            hotspots[pk] = [{
                 "category": h.category, "grid": h.grid, "occurrences": h.occurrences,
                 "open": h.open, "latest": f"{timezone.localtime(h.latest_at):%Y-%m-%d}"}
                 for h in repeat_hotspots(since=start, min_count=HOTSPOT_MIN, tasks=scope)]
