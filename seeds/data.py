@@ -40,7 +40,7 @@ COMPOUNDS = {
 }
 
 # Centre lines in lattice units (column, row), so they cross the area whatever its size.
-ROADS = [
+ROADS: list[tuple[str, str, list[tuple[float, float]]]] = [
     ("SFQ-R01", "东湖大道", [(0, 1.0), (3, 1.06), (8, 0.94)]),
     ("SFQ-R02", "文昌路", [(0, 2.5), (4, 2.44), (8, 2.56)]),
     ("SFQ-R03", "翠屏大道", [(0, 4.0), (8, 4.12)]),

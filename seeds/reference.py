@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -35,6 +36,9 @@ from tasks_app.models import Campaign, Category, Open311Client, Source
 
 from . import data, geo
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 SUPERVISOR_GROUP = "督导组"
 BUREAU_ADMIN_GROUP = "局管理员"
 DEFAULT_PASSWORD = "demo12345"
@@ -52,7 +56,7 @@ class Reference:
     logins: list[Login] = field(default_factory=list)
     created_users: int = 0
     # Open311 clients created by this run and their API keys (shown once, like a new password).
-    api_keys: list[tuple[str, str, str]] = field(default_factory=list)
+    api_keys: list[tuple[str, StrOrPromise, str]] = field(default_factory=list)
 
 
 def duties_since(now: datetime) -> datetime:
@@ -180,11 +184,11 @@ class _Loader:
         return Reference(district=district, logins=self.logins,
                          created_users=self.created_users, api_keys=self._open311_clients())
 
-    def _open311_clients(self) -> list[tuple[str, str, str]]:
+    def _open311_clients(self) -> list[tuple[str, StrOrPromise, str]]:
         """The systems that file others' finds through Open311: the 12345 hotline and the city's
         third-party evaluation platform. Their source is fixed here by the bureau, never by
         what they post (authority.report_sources, channel open311)."""
-        issued = []
+        issued: list[tuple[str, StrOrPromise, str]] = []
         for name, source in data.OPEN311_CLIENTS:
             client = Open311Client.objects.filter(name=name).first()
             if client is None:
