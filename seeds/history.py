@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,7 +23,7 @@ from shapely import LineString
 
 from gridmgmt import clock
 from gridmgmt.errors import DomainError
-from gridmgmt.models import Grid, Officer, Road, Role
+from gridmgmt.models import Department, Grid, Officer, Region, Road, Role
 from gridmgmt.selectors import officers_holding
 from gridmgmt.services import locate
 from gridmgmt.worktime import Unit, clock_for
@@ -49,7 +49,7 @@ CATEGORY_WEIGHT = {
     "ILLEGAL_ADS": 4, "OTHER": 6, "ILLEGAL_CONSTRUCTION": 3, "MANHOLE_MISSING": 2,
     "FALLEN_TREE": 1,
 }
-SOURCE_WEIGHT = {
+SOURCE_WEIGHT: dict[str, int] = {
     Source.PATROL: 34, Source.INSPECTOR: 15, Source.THIRD_PARTY: 12,
     Source.CITY_INSPECTION: 8, Source.CITIZEN: 15, Source.HOTLINE: 11, Source.MEDIA: 5,
 }
@@ -82,6 +82,17 @@ class Plan:
     reporter: object | None
     dispatch: str  # auto, manual, void, waiting
     life: str
+
+
+def _street(grid: Grid) -> Region:
+    street = grid.community.parent
+    assert street is not None  # every seeded community lies in a street
+    return street
+
+
+def _assignee(task: Task) -> Officer:
+    assert task.assignee is not None  # asked once the task is dispatched
+    return task.assignee
 
 
 class History:
@@ -155,10 +166,11 @@ class History:
             # The staffing gap's grid has no officer lately: its community head reports there.
             finder = officers_holding(role=Role.GRID_OFFICER, at=at, grid=grid).first() \
                 or officers_holding(role=Role.COMMUNITY_HEAD, at=at, grid=grid).first()
+            assert finder is not None  # the seeds give every community its head
             return finder.user
         if source == Source.INSPECTOR:
             names = ["inspector01", "inspector02"]
-            if grid.community.parent.code == "SFQ-DH":
+            if _street(grid).code == "SFQ-DH":
                 names.append("inspector04")
             return self.user(self.rng.choice(names))
         if source == Source.THIRD_PARTY:
@@ -192,6 +204,7 @@ class History:
                 life = "extension"
         if life == "spot" and not self.spec[code].fixable_on_spot:
             life = "on_time"
+        source: str
         if life == "spot":
             source = Source.PATROL
         elif dispatch != "auto":
@@ -263,7 +276,7 @@ class History:
 
     # -- the replay -------------------------------------------------------------------------------
     def replay(self, plans: list[Plan]) -> None:
-        queue: list[tuple[datetime, int, Iterator[datetime]]] = []
+        queue: list[tuple[datetime, int, Generator[datetime, None, None]]] = []
         for i, plan in enumerate(plans):
             life = self._life(plan)
             heapq.heappush(queue, (next(life), i, life))
@@ -293,6 +306,7 @@ class History:
     def _when(self, task: Task, share: float) -> datetime:
         """``share`` of the way from now to the deadline in the category's own clock; past the
         deadline when above 1, counted in whole time limits."""
+        assert task.deadline is not None  # asked of dispatched tasks only
         clk = self._clock(task.category.time_unit)
         now = clock.now()
         if share <= 1:
@@ -311,11 +325,11 @@ class History:
                                       self.rng.uniform(0.5, 8))
 
     def _supervisor(self, task: Task):
-        street = task.grid.community.parent
+        street = _street(task.grid)
         return self.rng.choice([*self.supervisors, self.leaders[street.code]])
 
     def _verifier(self, task: Task):
-        street = task.grid.community.parent
+        street = _street(task.grid)
         names = ["inspector01", "inspector02", "inspector03"]
         if street.code == "SFQ-DH":
             names.append("inspector04")
@@ -348,7 +362,7 @@ class History:
             campaign=self._campaign(plan.category, plan.at),
         )
 
-    def _manual_assignee(self, task: Task) -> tuple[Officer, object | None]:
+    def _manual_assignee(self, task: Task) -> tuple[Officer, Department | None]:
         dept = self.spec[task.category.code].department
         if dept:
             return self.handlers[dept], self.handlers[dept].department
@@ -356,12 +370,14 @@ class History:
 
     def _grid_officer(self, grid: Grid) -> Officer:
         # The staffing gap's grid has nobody: a neighbouring grid's officer is sent instead.
-        return officers_holding(role=Role.GRID_OFFICER, at=clock.now(), grid=grid).first() \
+        officer = officers_holding(role=Role.GRID_OFFICER, at=clock.now(), grid=grid).first() \
             or Officer.objects.filter(duties__role=Role.GRID_OFFICER, duties__valid_to=None,
                                       duties__grid__community=grid.community).first()
+        assert officer is not None  # the seeds staff every other grid of its community
+        return officer
 
-    def _reassign_target(self, task: Task) -> tuple[Officer, object | None]:
-        if task.assignee.department_id:  # a department hands it back to the grid
+    def _reassign_target(self, task: Task) -> tuple[Officer, Department | None]:
+        if _assignee(task).department_id:  # a department hands it back to the grid
             return self._grid_officer(task.grid), None
         handler = self.handlers[REASSIGN_TO.get(task.category.code, "HW")]
         return handler, handler.department
@@ -402,8 +418,8 @@ class History:
         needs_photo = task.category.before_photo_required and not task.photos.filter(
             kind="before").exists()
         task = services.task_start(
-            task=task, actor=task.assignee.user,
-            plan=f"{task.assignee.name}负责，现场处置{task.category.name}，"
+            task=task, actor=_assignee(task).user,
+            plan=f"{_assignee(task).name}负责，现场处置{task.category.name}，"
                  f"{timezone.localtime(task.deadline):%m月%d日%H:%M}前完成并拍照反馈。"
             if task.deadline else "",
             photos=[photo("before", rng.randrange(4))] if needs_photo else None)
@@ -422,7 +438,7 @@ class History:
         if life in ("extension", "ext_refused", "ext_waiting"):
             yield self._when(task, rng.uniform(0.4, 0.9))
             until = self._when(task, rng.uniform(2.0, 3.5))
-            task = services.task_request_extension(task=task, actor=task.assignee.user,
+            task = services.task_request_extension(task=task, actor=_assignee(task).user,
                                                    until=until, reason=self._note("extension"))
             if life == "ext_waiting":
                 return
@@ -434,7 +450,7 @@ class History:
 
         late = life == "late" or (life == "ext_refused" and rng.random() < 0.5)
         yield self._when(task, rng.uniform(1.1, 2.6) if late else rng.uniform(0.25, 0.95))
-        task = services.task_submit(task=task, actor=task.assignee.user,
+        task = services.task_submit(task=task, actor=_assignee(task).user,
                                     note=self._note("submit"),
                                     photos=[photo("after", rng.randrange(4))])
         if life == "rework":
@@ -442,7 +458,7 @@ class History:
             task = services.task_verify(task=task, actor=self._verifier(task), approved=False,
                                         note=self._note("rework"))
             yield self._work_hours_later(rng.uniform(1, 12))
-            task = services.task_submit(task=task, actor=task.assignee.user,
+            task = services.task_submit(task=task, actor=_assignee(task).user,
                                         note=self._note("submit"),
                                         photos=[photo("after", rng.randrange(4))])
         yield self._verification_time()
