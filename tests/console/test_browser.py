@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.test.utils import override_settings
 from openpyxl import load_workbook
 
-from gridmgmt.models import Grid
+from gridmgmt.models import Grid, Road
 from tests.mobile.phone import browser, expect, needs_chromium, shot
 
 __all__ = ["browser"]  # fixture
@@ -89,8 +89,12 @@ def test_a_supervisor_reads_the_dashboard_opens_the_map_and_downloads_the_xlsx(d
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shot(page, "console-1-dashboard")
 
-    # A figure opens the list behind it, with the same count.
-    red = page.locator(".tile.red").first
+    # A figure opens the list behind it, with the same count. The queue strip (待办事项: its
+    # tiles are .qtile, the 督办 one q-red) now comes first and the week has a red tile too:
+    # the overdue figure is the first of today's lights.
+    expect(page.locator(".queue-strip .qtile").first).to_be_visible()
+    red = page.locator("section[aria-labelledby=h-today] .tile.red").first
+    expect(red.locator("span")).to_have_text("超期（红灯）")
     count = red.locator("b").inner_text()
     red.click()
     expect(page).to_have_url(re.compile(r"progress=overdue"))
@@ -121,8 +125,11 @@ def test_a_supervisor_reads_the_dashboard_opens_the_map_and_downloads_the_xlsx(d
     path = tmp_path / download.suggested_filename
     download.save_as(path)
     book = load_workbook(path)
-    assert book.sheetnames == ["镇街", "社区", "网格", "部门"]
+    # One sheet per level, the roads (道路) the rewritten evaluation added among them.
+    assert book.sheetnames == ["镇街", "社区", "网格", "道路", "部门"]
     assert book["镇街"].max_row == 2 + 3  # title, headers, the three demo streets
+    # Without a district every road is listed, ranked or 无数据.
+    assert book["道路"].max_row == 2 + Road.objects.count()
 
 
 def test_a_street_leader_sees_their_streets_dashboard_and_map(desk):

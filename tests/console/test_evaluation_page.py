@@ -32,7 +32,18 @@ def test_a_supervisor_sees_the_ranking_of_the_month(world, client):
     html = page.content.decode()
     rows = page.context["table"]
     assert [r[1][0] for r in rows] == ["东街道", "西街道"]  # ranked best first
-    assert rows[0][2][0] == 109.5
+    # 东街道: the one task, reported without a channel, is a patrol find (主动发现) of G1,
+    # dispatched to grid1 with a deadline 4 working hours later, still open and not yet late
+    # at 10:00: registered 1, due 1, patrol 1, nothing closed, overdue or self-fixed yet.
+    # Under the rewritten rules a self-found problem costs no points (the old rule charged
+    # every task its category's 1 point: -0.5). Rates: closure 0/1, on time 0/1, rework none,
+    # extension 0/1, patrol 1/1, self-fixed 0/1, third party 0/1.
+    # score = 100 + 10 x 0 + 20 x 0 - 5 x 0 + 10 x 1 + 10 x 0 - 15 x 0 - 0.5 x 0 = 110.00.
+    # 西街道 has nothing: 无数据, listed after the ranked street.
+    assert rows[0][2][0] == 110.0
+    assert [cell[0] for cell in rows[0][5:8]] == [1, 1, 0]  # registered, due, closed
+    assert rows[0][-1][0] == 0.0  # deduction points
+    assert rows[1][2][0] == "无数据"  # no score
     assert 'id="evaluation-chart"' in html and "evaluation-data" in html
     assert 'href="/admin/evaluation/export.xlsx?month=2026-11"' in html
 

@@ -19,11 +19,15 @@ def test_a_supervisor_downloads_the_months_xlsx_with_one_sheet_per_level(supervi
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert 'filename="evaluation-2026-10.xlsx"' in response["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["镇街", "社区", "网格", "部门"]
+    # One sheet per level, roads (道路, the rewritten evaluation's new level) before departments.
+    assert book.sheetnames == ["镇街", "社区", "网格", "道路", "部门"]
     streets = book["镇街"]
     assert "2026-10" in streets["A1"].value
     names = {row[1] for row in streets.iter_rows(min_row=3, values_only=True)}
     assert names == {"东街道", "西街道"}
+    # Without a district every road is listed: 中山路, with no task in October (无数据).
+    roads = list(book["道路"].iter_rows(min_row=3, values_only=True))
+    assert [(row[0], row[1], row[2]) for row in roads] == [("无数据", "中山路", "无数据")]
 
 
 def test_one_level_can_be_asked_for(supervisor_client, world):

@@ -1,5 +1,5 @@
-"""The monthly report e-mail on the 1st: one outbox row per street leader and district
-supervisor, idempotent; rendered in Chinese and in English with the hand-worked figures of
+"""The monthly report e-mail on the 1st: one outbox row per street leader, district supervisor
+and community head, idempotent; rendered in Chinese and in English with the hand-worked figures of
 test_hand_worked_month.py (东街道 second with 103.00, 西街道 first with 122.25)."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
+from django.utils import translation
 from django_celery_beat.models import PeriodicTask
 
 from tasks_app import jobs, notify, reports
@@ -31,7 +32,9 @@ def kicks(monkeypatch):
 def reported(november_tasks, kicks):
     with time_machine.travel(EVALUATED_AT, tick=False):
         created = jobs.monthly_report_job()
-    assert created == 3
+    # Two street leaders, the supervisor, and the community head of 一社区 (his community's
+    # report, commit e5390b2).
+    assert created == 4
     return november_tasks
 
 
@@ -41,7 +44,9 @@ def _row(officer) -> Notification:
 
 def _render(officer, language: str) -> tuple[str, str, str]:
     row = _row(officer)
-    with time_machine.travel(EVALUATED_AT, tick=False):
+    # As the sender does (notify._message): the context is built in the recipient's language
+    # too (无数据 / "No data" is a word of the context, not of the template).
+    with time_machine.travel(EVALUATED_AT, tick=False), translation.override(language):
         return notify.render_email(KIND, context_for(row), language)
 
 
@@ -51,13 +56,13 @@ def test_the_job_twice_makes_one_row_per_leader(reported, kicks):
         assert jobs.monthly_report_job() == 0  # a rerun (or a second worker) adds nothing
     rows = Notification.objects.filter(kind=KIND)
     assert sorted(rows.values_list("recipient__name", flat=True)) == [
-        "streetlead", "streetlead2", "supervisor"]
+        "commhead", "streetlead", "streetlead2", "supervisor"]
     assert set(rows.values_list("period", "task", "status")) == {(MONTH, None, "pending")}
     assert _row(w.street_leader).email == "streetlead@example.org"
     assert len(kicks) == 2
-    # Grid officers, inspectors, handlers and community heads get no report.
-    assert not rows.filter(recipient__in=[w.grid_officer, w.inspector, w.handler,
-                                          w.community_head]).exists()
+    assert _row(w.community_head).email == "commhead@example.org"
+    # Grid officers, inspectors and handlers get no report.
+    assert not rows.filter(recipient__in=[w.grid_officer, w.inspector, w.handler]).exists()
 
 
 def test_the_report_is_for_the_month_before_the_1st(world, kicks):
@@ -119,6 +124,30 @@ def test_the_supervisor_reads_the_district_and_the_rankings(reported):
     assert "西街道" in zh and "122.25" in zh
 
 
+def test_the_community_head_reads_his_community_like_a_street(reported):
+    subject, text, html = _render(reported.world.community_head, "zh-hans")
+    # 一社区 is 东街道's only community and holds only G1, so its tasks, figures and score are
+    # 东街道's (test_hand_worked_month): 103.00, second of the district's two communities behind
+    # 二社区 (西街道's G2: 122.25). October: 138.50, first, so the change is 103.00 - 138.50.
+    assert subject == "【2026-11 月度考评】一社区：2 个中排名第 2"
+    assert "== 一社区 ==" in text
+    assert "在 2 个社区中排名第 2，综合得分 103.00。 上月排名第 1；得分变化 -35.50。" in text
+    # The third column is the communities' average, here the same as the streets': closure
+    # 10/12, points (20.5 + 3.5) / 2 = 12, score (103.00 + 122.25) / 2 = 112.625 -> 112.62.
+    assert "- 综合得分: 103.00 | 138.50 | 112.62" in text
+    assert "- 结案率: 80.0% | 100.0% | 83.3%" in text
+    assert "- 扣分: 20.5 | 3 | 12" in text
+    # The same worst categories and hotspot as the street's (G1's tasks).
+    assert "- 占道经营: 10.5 (4 件)\n- 乱堆物料: 10 (3 件)" in text
+    assert "- 乱堆物料 · 一号网格: 出现 3 次，0 件未结，最近一次 2026-11-06" in text
+    # His community only: no other community, no street, no district overview or rankings.
+    for other in ("二社区", "东街道", "西街道", "示范区"):
+        assert other not in text
+    assert "103.00" in html and "一社区" in html
+    _subject, en, _html = _render(reported.world.community_head, "en")
+    assert "Rank 2 of 2 communities, composite score 103.00." in en
+
+
 def test_the_sender_mails_each_leader_in_their_language(reported):
     w = reported.world
     w.other_street_leader.language = "en"
@@ -127,12 +156,13 @@ def test_the_sender_mails_each_leader_in_their_language(reported):
     Notification.objects.exclude(kind=KIND).update(status=Notification.Status.SENT)
     with time_machine.travel(EVALUATED_AT, tick=False):
         counts = notify.send_pending()
-    assert counts["sent"] == 3
+    assert counts["sent"] == 4  # the three leaders and the community head
     by_to = {m.to[0]: m for m in mail.outbox}
     assert by_to["streetlead2@example.org"].subject == (
         "[Monthly evaluation 2026-11] 西街道: rank 1 of 2")
     assert "东街道" in by_to["streetlead@example.org"].subject
     assert by_to["streetlead@example.org"].subject != by_to["streetlead2@example.org"].subject
+    assert by_to["commhead@example.org"].subject == "【2026-11 月度考评】一社区：2 个中排名第 2"
     html = by_to["supervisor@example.org"].alternatives[0][0]
     assert "122.25" in html
 
