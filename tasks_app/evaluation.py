@@ -78,6 +78,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -227,7 +228,7 @@ def _in(field_name: str, start: datetime, end: datetime) -> Q:
 
 def _points_expression(prefix: str = ""):
     """Category points, x 2 for a repeat."""
-    money = DecimalField(max_digits=12, decimal_places=2)
+    money: DecimalField[Decimal, Decimal] = DecimalField(max_digits=12, decimal_places=2)
     repeat = Case(When(**{f"{prefix}repeat_of__isnull": False}, then=Value(Decimal(2))),
                   default=Value(Decimal(1)), output_field=money)
     return ExpressionWrapper(F(f"{prefix}category__points") * repeat, output_field=money)
@@ -340,6 +341,7 @@ def _rework(level: str, start: datetime, end: datetime,
 
 
 def _units(level: str, district: int | None = None) -> dict[int, str]:
+    qs: QuerySet  # of the level's model
     if level == "department":
         qs = Department.objects.all()
         if district is not None:
@@ -419,7 +421,7 @@ def _compute(level: str, month: str, w: dict[str, Decimal], units: dict[int, str
         else:  # 无数据: nothing to judge the unit by, so no score and no rank
             row.has_data, row.score = False, None
             idle.append(row)
-    ranked.sort(key=lambda r: (-r.score, r.name))
+    ranked.sort(key=lambda r: (-(r.score or Decimal(0)), r.name))  # all scored just above
     for i, row in enumerate(ranked):
         # Equal scores share a rank (1, 2, 2, 4).
         row.rank = ranked[i - 1].rank if i and row.score == ranked[i - 1].score else i + 1
@@ -449,7 +451,7 @@ def evaluate(month: str, level: str = "street", *, district: int | None = None) 
         if prev is None or prev.rank is None:
             continue
         row.previous_rank = prev.rank
-        if row.score is not None:
+        if row.score is not None and prev.score is not None:  # a ranked row has its score
             row.score_change = row.score - prev.score
     return rows
 
