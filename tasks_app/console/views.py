@@ -48,7 +48,7 @@ def evaluation_context(user) -> dict:
 
 def index(request):
     """The admin index with the dashboard above the list of models."""
-    extra = {"evaluation": evaluation_context(request.user)}
+    extra: dict[str, object] = {"evaluation": evaluation_context(request.user)}
     if _can_see_tasks(request.user):
         extra["dashboard"] = dashboard_for(request.user, now=clock.now())
     response = admin.site.index(request, extra_context=extra)
@@ -150,7 +150,7 @@ def evaluation_page(request):
     rows = [row.as_dict() for row in ranking]
     # A unit with nothing registered or due (无数据) says so where its rank would be.
     no_data = str(exports.NO_DATA)
-    table = [[(value, "text" if value == no_data else kind)
+    table: list = [[(value, "text" if value == no_data else kind)  # cells, then TableRows
               for value, (_field, _header, kind) in zip(exports.cells(row), EVALUATION_COLUMNS,
                                                          strict=True)]
              for row in ranking]
