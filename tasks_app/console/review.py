@@ -223,6 +223,7 @@ def _street_problems(user, month: str) -> list[dict]:
                             ("repeated", repeated, "-repeat_seq")):
         for task in qs.order_by(order, "pk"):
             street = task.grid.community.parent
+            assert street is not None  # a community lies in a street
             entry = streets.setdefault(street.pk, {"name": street.name, "overdue": [],
                                                    "repeated": []})
             if len(entry[kind]) < WORST:
@@ -253,7 +254,8 @@ def pack(request, month: str):
     # The chart shows the ranked streets (a street with no data, 无数据, has no score).
     streets = [r for r in next(rows for level, _label, rows in levels if level == "street")
                if r.score is not None]
-    chart = {"labels": [r.name for r in streets], "scores": [float(r.score) for r in streets],
+    chart = {"labels": [r.name for r in streets],
+             "scores": [float(r.score) for r in streets if r.score is not None],
              "label": _("Composite score")}
     last = previous_month(month)
     today = timezone.localdate(clock.now())
