@@ -280,6 +280,8 @@ def pack(request, month: str):
 class TableRow(list):
     """A row of the evaluation table's cells, with the unit's review page when it has one."""
 
+    last_two_months: bool  # set by the evaluation page: ranked last two months running
+
     def __init__(self, cells, review_url: str = "") -> None:
         super().__init__(cells)
         self.review_url = review_url
