@@ -62,11 +62,11 @@ def test_a_road_chief_walks_his_road_reports_a_problem_and_the_console_sees_it(
     f.DutyFactory(officer=other_chief, role=Role.ROAD_CHIEF, road=other_road)
 
     log_in(page, "roadchief")
-    page.locator("header a", has_text="Patrol").click()
+    page.locator("header a", has_text="巡查").click()
     expect(page).to_have_url(re.compile(r"/m/patrol/$"))
     fits(page)
     shot(page, "patrol-1-home")
-    page.get_by_role("button", name=re.compile("Start a patrol")).click()
+    page.get_by_role("button", name=re.compile("开始巡查")).click()
     patrol = Patrol.objects.get()
     expect(page).to_have_url(re.compile(rf"/m/patrol/{patrol.pk}/$"))
     expect(page.locator("#check-ins")).to_have_text("1")
@@ -80,7 +80,7 @@ def test_a_road_chief_walks_his_road_reports_a_problem_and_the_console_sees_it(
     shot(page, "patrol-2-running")
 
     # A problem on the way: reported from the patrol, linked to it.
-    page.get_by_role("link", name=re.compile("Report a problem here")).click()
+    page.get_by_role("link", name=re.compile("在此上报问题")).click()
     expect(page).to_have_url(re.compile(r"/m/report/$"))
     page.select_option("select[name=category]", label=world.category.name)
     page.set_input_files("input[name=photos]", camera_photo(tmp_path))
@@ -92,10 +92,10 @@ def test_a_road_chief_walks_his_road_reports_a_problem_and_the_console_sees_it(
     assert PatrolFinding.objects.get().task == task
 
     page.goto("/m/patrol/")
-    page.get_by_role("link", name=re.compile("Back to my patrol")).click()
+    page.get_by_role("link", name=re.compile("返回当前巡查")).click()
     expect(page).to_have_url(re.compile(rf"/m/patrol/{patrol.pk}/$"))
-    page.get_by_role("button", name=re.compile("End patrol")).click()
-    expect(page.locator(".messages")).to_contain_text("Patrol ended")
+    page.get_by_role("button", name=re.compile("结束巡查")).click()
+    expect(page.locator(".messages")).to_contain_text("巡查已结束")
     expect(page.locator(".findings")).to_contain_text(task.code)
     expect(page.locator("svg.route .walk")).to_have_count(1)
     expect(page.locator("svg.route .problem")).to_have_count(1)
@@ -120,7 +120,7 @@ def test_a_road_chief_walks_his_road_reports_a_problem_and_the_console_sees_it(
     console.fill("input[name=username]", "supervisor")
     console.fill("input[name=password]", "pass-12345")
     console.locator("input[type=submit]").click()
-    console.locator("nav.console-nav a", has_text="Patrol coverage").click()
+    console.locator("nav.console-nav a", has_text="巡查覆盖情况").click()
     expect(console).to_have_url(re.compile(r"/admin/coverage/$"))
     expect(console.locator(f"tr[data-place='road:{world.road.pk}']")).to_have_class("today")
     expect(console.locator(f"tr[data-place='road:{other_road.pk}']")).to_have_class("overdue")
