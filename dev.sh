@@ -162,6 +162,8 @@ test_cmd() {
     ensure_chromium
     say "ruff check ."
     "$VENV/bin/ruff" check .
+    say "mypy"
+    "$VENV/bin/mypy"
     FAILED=()
     local with_services=0
     if [[ ${CI:-} == true || -n ${DATABASE_URL:-} || -n ${REDIS_URL:-} ]]; then
