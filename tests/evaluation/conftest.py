@@ -211,3 +211,14 @@ def november(november_tasks):
         t.september = {r.name: r for r in evaluation.evaluate("2026-09", "street")}
         t.roads = {r.name: r for r in evaluation.evaluate(MONTH, "road")}
     return t
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """Refusals raised outside a request speak the active language (zh-hans by default); these
+    tests match their English wording. Pages and mail pick their own language as in production
+    (the request's user, the recipient), whatever is active here."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -177,8 +177,8 @@ def test_an_unpublished_month_says_it_is_computed_live(october_story, client):
         with translation.override("en"):
             page = client.get("/admin/evaluation/", {"month": "2026-09"})
         html = page.content.decode()
-        assert "Not published: computed live" in html
-        assert "Publish this month" in html
+        assert "未发布：实时计算" in html
+        assert "发布本月考评" in html
 
 
 def test_the_console_button_and_the_command_publish(world, client):

@@ -116,7 +116,7 @@ def test_the_console_review_page_writes_for_the_bureau_and_reads_for_the_street_
                                  "responsible": w.street_leader.pk,
                                  "deadline": "2026-11-20"}).status_code == 302
         refused = client.post(url, {"form": "decision", "kind": "reward", "reason": "x"})
-        assert "amount or points" in refused.content.decode()
+        assert "须填写金额或分值" in refused.content.decode()
 
         client.force_login(staff(w.street_leader))
         mine = client.get(url)
@@ -124,7 +124,7 @@ def test_the_console_review_page_writes_for_the_bureau_and_reads_for_the_street_
         assert mine.status_code == 200
         assert "限期整改" in html and "末位扣罚" in html and "逐件销号" in html
         assert 'name="form"' not in html  # read only
-        assert "Mark done" in html  # but his own follow-up he reports done
+        assert "标记为完成" in html  # but his own follow-up he reports done
         listing = client.get("/admin/evaluation/", {"month": MONTH}).content.decode()
         assert f'href="{url}"' in listing and "Reviews of your units" in listing
         before = (UnitReview.objects.get().comment, Decision.objects.count(),
