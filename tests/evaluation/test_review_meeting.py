@@ -126,7 +126,7 @@ def test_the_console_review_page_writes_for_the_bureau_and_reads_for_the_street_
         assert 'name="form"' not in html  # read only
         assert "标记为完成" in html  # but his own follow-up he reports done
         listing = client.get("/admin/evaluation/", {"month": MONTH}).content.decode()
-        assert f'href="{url}"' in listing and "Reviews of your units" in listing
+        assert f'href="{url}"' in listing and "对您所辖单位的点评" in listing
         before = (UnitReview.objects.get().comment, Decision.objects.count(),
                   FollowUp.objects.count())
         for form in ({"form": "comment", "comment": "改写"},
