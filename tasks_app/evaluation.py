@@ -61,6 +61,7 @@ The rules as implemented (DESIGN.md section 3, "Monthly evaluation"), for a mont
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -150,6 +151,7 @@ class Row:
     previous_rank: int | None = None
     score_change: Decimal | None = None
     has_data: bool = True  # False: 无数据, nothing registered or due; no score, no rank
+    last_two_months: bool = False  # 末位 x2: ranked last this month and the month before
 
     def as_dict(self) -> dict:
         """Plain JSON values. Rates have six decimals (see ``rate``), so a figure reads the
@@ -446,7 +448,9 @@ def evaluate(month: str, level: str = "street", *, district: int | None = None) 
     units = _units(level, district)
     rows = _compute(level, month, w, units, district)
     before = {r.unit_id: r for r in _compute(level, previous_month(month), w, units, district)}
+    last_twice = last_ranked(rows) & last_ranked(list(before.values()))
     for row in rows:
+        row.last_two_months = row.unit_id in last_twice
         prev = before.get(row.unit_id)
         if prev is None or prev.rank is None:
             continue
@@ -481,4 +485,116 @@ def points_by_category(month: str, level: str = "street", *, district: int | Non
             {"category": r["category__name"], "points": charged, "tasks": r["tasks"]})
     for items in out.values():
         items.sort(key=lambda i: (-i["points"], i["category"]))
+    return out
+
+
+# -- longer views: quarters and years, 末位 two months running, single-item rankings ------------
+
+PERIOD = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(0[1-9]|1[0-2])))?$")
+
+
+def period_months(period: str) -> list[str]:
+    """The months of ``period``: 'YYYY-MM' (one), 'YYYY-Qn' (three) or 'YYYY' (twelve)."""
+    match = PERIOD.match(period or "")
+    if match is None or int(match[1]) < 1:
+        raise ValueError(f"Not a period (YYYY-MM, YYYY-Qn or YYYY): {period!r}")
+    year = int(match[1])
+    if match[3]:
+        return [f"{year}-{match[3]}"]
+    first, count = ((int(match[2]) - 1) * 3 + 1, 3) if match[2] else (1, 12)
+    return [f"{year}-{m:02d}" for m in range(first, first + count)]
+
+
+def period_status(period: str) -> str:
+    """'future' before the period's first month begins, 'provisional' while any of its months
+    is (or has not begun), 'final' once all have ended."""
+    statuses = [evaluation_status(m) for m in period_months(period)]
+    if statuses[0] == "future":
+        return "future"
+    return "final" if all(s == "final" for s in statuses) else "provisional"
+
+
+def check_period(period: str) -> str:
+    """``period_status(period)``, refusing a future period with ``FutureMonth``."""
+    status = period_status(period)
+    if status == "future":
+        today = timezone.localtime(clock.now()).date()
+        raise FutureMonth(str(_("%(month)s has not begun (today is %(today)s): there is nothing "
+                                "to evaluate yet.") % {"month": period, "today": today}))
+    return status
+
+
+def _rank(rows: list[Row]) -> list[Row]:
+    """Ranked rows best first (equal scores share a rank), then the 无数据 ones by name."""
+    ranked = sorted((r for r in rows if r.has_data), key=lambda r: (-(r.score or 0), r.name))
+    for i, row in enumerate(ranked):
+        row.rank = ranked[i - 1].rank if i and row.score == ranked[i - 1].score else i + 1
+    return ranked + sorted((r for r in rows if not r.has_data), key=lambda r: r.name)
+
+
+def evaluate_period(period: str, level: str = "street", *, district: int | None = None
+                    ) -> list[Row]:
+    """A quarter's or a year's roll-up: each unit's counts and points summed over the months of
+    ``period`` that have begun (each month by ``evaluate()``, so a published month counts as
+    published), rates and score recomputed with the active scheme, ranked, 无数据 after. A
+    future period raises ``FutureMonth``; ``period_status()`` says whether it is provisional."""
+    check_period(period)
+    totals: dict[int, Row] = {}
+    for month in period_months(period):
+        if evaluation_status(month) == "future":
+            break
+        for row in evaluate(month, level, district=district):
+            total = totals.setdefault(row.unit_id, Row(level=level, unit_id=row.unit_id,
+                                                       name=row.name))
+            total.name = row.name  # the latest month's name
+            for key in COUNTS:
+                setattr(total, key, getattr(total, key) + getattr(row, key))
+            total.points += row.points
+    w = weights(active_scheme())
+    for row in totals.values():
+        row.rates = {key: rate(getattr(row, num), getattr(row, den))
+                     for key, (num, den) in RATES.items()}
+        row.has_data = bool(row.registered or row.due)
+        row.score = score(row, w) if row.has_data else None
+    return _rank(list(totals.values()))
+
+
+def last_ranked(rows: list[Row]) -> set[int]:
+    """The units ranked last (末位) among the ranked ones; none when fewer than two are."""
+    ranks = [r.rank for r in rows if r.rank is not None]
+    if len(ranks) < 2:
+        return set()
+    worst = max(ranks)
+    return {r.unit_id for r in rows if r.rank == worst}
+
+
+def last_two_months(month: str, level: str = "street", *, district: int | None = None,
+                    rows: list[Row] | None = None) -> set[int]:
+    """The units ranked last in ``month`` and in the month before (末位 x2), as ``evaluate()``
+    flags them (``Row.last_two_months``, frozen with a published month). ``rows`` are the
+    month's rows when the caller has them already."""
+    if rows is None:
+        rows = evaluate(month, level, district=district)
+    return {r.unit_id for r in rows if r.last_two_months}
+
+
+SINGLE_ITEMS = {  # field: how it is read (worst first)
+    "repeats": "count", "overdue": "count", "third_party_rate": "rate"}
+
+
+def single_item_rankings(rows: list[Row], limit: int = 10) -> dict[str, list[tuple[int, Row]]]:
+    """The units with data ranked by repeats, overdue and 第三方发现率, worst first (equal
+    values share a rank; a unit without a rate is left out), from rows already computed."""
+    out: dict[str, list[tuple[int, Row]]] = {}
+    for key in SINGLE_ITEMS:
+        def value(row: Row, key: str = key) -> float | None:
+            return row.rates.get(key) if key in RATES else getattr(row, key)
+
+        ranked = sorted((r for r in rows if r.has_data and value(r) is not None),
+                        key=lambda r: (-(value(r) or 0), r.name))
+        items: list[tuple[int, Row]] = []
+        for i, row in enumerate(ranked[:limit]):
+            same = i and value(row) == value(ranked[i - 1])
+            items.append((items[-1][0] if same else i + 1, row))
+        out[key] = items
     return out

@@ -66,6 +66,27 @@ class EvaluationQuerySerializer(serializers.Serializer):
                             help_text=_("A district's region id; by default the caller's "
                                         "district."))
     format = serializers.ChoiceField(choices=FORMATS, required=False)
+    period = serializers.CharField(required=False, help_text=_(
+        "YYYY-Qn (a quarter) or YYYY (a year): the roll-up of its months instead of one "
+        "month."))
+
+    def validate_period(self, value: str) -> str:
+        if not re.fullmatch(r"\d{4}(-Q[1-4])?", value):
+            raise serializers.ValidationError(_("Give the period as YYYY-Qn or YYYY."))
+        try:
+            evaluation.check_period(value)
+        except evaluation.FutureMonth as exc:  # nothing to evaluate yet: 400
+            raise serializers.ValidationError(str(exc)) from exc
+        except ValueError as exc:
+            raise serializers.ValidationError(_("Give the period as YYYY-Qn or YYYY.")) from exc
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        if "period" in attrs and "month" in attrs:
+            raise serializers.ValidationError(_("Give a month or a period, not both."))
+        if "period" in attrs and attrs.get("format", "json") != "json":
+            raise serializers.ValidationError(_("A period's roll-up is read as JSON."))
+        return attrs
 
     def validate_month(self, value: str) -> str:
         if not re.fullmatch(r"\d{4}-\d{2}", value):
@@ -99,6 +120,9 @@ class EvaluationRowSerializer(serializers.Serializer):
     has_data = serializers.BooleanField()
     previous_rank = serializers.IntegerField(allow_null=True)
     score_change = serializers.FloatField(allow_null=True)
+    last_two_months = serializers.BooleanField(help_text=_(
+        "Ranked last (末位) among the ranked units this month and the month before (frozen "
+        "with a published month); false in a period's roll-up."))
 
     def get_fields(self):
         fields = super().get_fields()
@@ -120,18 +144,25 @@ class PublicationSerializer(serializers.Serializer):
 
 
 class EvaluationSerializer(serializers.Serializer):
-    month = serializers.CharField()
+    month = serializers.CharField(allow_null=True, help_text=_("null for a period's roll-up"))
+    period = serializers.CharField(required=False, help_text=_(
+        "A roll-up's quarter (YYYY-Qn) or year (YYYY): each unit's counts and points summed "
+        "over its months that have begun (published months as published), rates and score "
+        "recomputed with the active scheme and ranked; previous_rank and score_change null."))
+    months = serializers.ListField(child=serializers.CharField(), required=False, help_text=_(
+        "A roll-up's months that have begun."))
     level = serializers.CharField(help_text=_("street, community, grid or department"))
     district = serializers.IntegerField(allow_null=True, help_text=_(
         "The district ranked (null: every unit of the level)."))
     published = serializers.BooleanField(help_text=_(
-        "Whether the month is published: its figures are then the frozen snapshot; otherwise "
-        "they are computed live and may still change."))
+        "Whether the month (for a roll-up: every month of it) is published: its figures are "
+        "then the frozen snapshot; otherwise they are computed live and may still change."))
     publication = PublicationSerializer(allow_null=True, help_text=_(
         "The current published version (null when not published)."))
     rows = EvaluationRowSerializer(many=True, help_text=_("Best first."))
     provisional = serializers.BooleanField(help_text=_(
-        "True for the current month: its figures are final after the month ends."))
+        "True for the current month, or a period any month of which has not ended: its "
+        "figures are final after that."))
 
 
 # -- the view -------------------------------------------------------------------------------
@@ -152,6 +183,11 @@ PARAMS = [
     OpenApiParameter("district", OpenApiTypes.INT, description=_(
         "A district's region id; by default the caller's district (staff: every unit).")),
 ]
+PERIOD_PARAM = OpenApiParameter(
+    "period", OpenApiTypes.STR, pattern=r"^\d{4}(-Q[1-4])?$", description=_(
+        "YYYY-Qn or YYYY: the quarter's or year's roll-up instead of a month (not with month; "
+        "JSON only). A malformed or future period is refused with 400; a period with a month "
+        "not yet ended is provisional."))
 
 
 class EvaluationView(ApiViewMixin, APIView):
@@ -182,7 +218,7 @@ class EvaluationView(ApiViewMixin, APIView):
 
     @extend_schema(
         tags=["evaluation"], summary=_("The monthly evaluation (综合考评) of one level"),
-        parameters=[*PARAMS, OpenApiParameter(
+        parameters=[*PARAMS, PERIOD_PARAM, OpenApiParameter(
             "format", OpenApiTypes.STR, enum=list(FORMATS),
             description=_("json (default), or xlsx / csv to download the level."))],
         responses={(200, "application/json"): EvaluationSerializer,
@@ -191,11 +227,25 @@ class EvaluationView(ApiViewMixin, APIView):
     )
     def get(self, request):
         q = self._query(request)
+        if "period" in q:
+            return self.roll_up(q)
         response = self.respond(request, q)
         if q["format"] == "json":  # the current month's figures still move
             response.data["provisional"] = (
                 evaluation.evaluation_status(q["month"]) == "provisional")
         return response
+
+    def roll_up(self, q: dict) -> Response:
+        period = q["period"]
+        rows = evaluation.evaluate_period(period, q["level"], district=q["district"])
+        months = [m for m in evaluation.period_months(period)
+                  if evaluation.evaluation_status(m) != "future"]
+        published = all(month_status(m)["published"] for m in months)
+        return Response({"month": None, "period": period, "months": months,
+                         "level": q["level"], "district": q["district"],
+                         "published": published, "publication": None,
+                         "rows": [r.as_dict() for r in rows],
+                         "provisional": evaluation.period_status(period) == "provisional"})
 
     def respond(self, request, q: dict):
         if q["format"] == "json":
@@ -241,6 +291,9 @@ class EvaluationExportView(EvaluationView):
     )
     def get(self, request):
         q = self._query(request)
+        if "period" in q:
+            raise serializers.ValidationError({"period": [_("A period's roll-up is read as "
+                                                            "JSON.")]})
         if q["format"] == "json":
             raise serializers.ValidationError({"format": [_("Choose xlsx or csv.")]})
         return self.respond(request, q)

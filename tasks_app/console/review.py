@@ -25,7 +25,14 @@ from gridmgmt.models import Officer
 
 from .. import authority
 from ..errors import DomainError
-from ..evaluation import LEVEL_LABELS, LEVELS, evaluate, month_bounds, previous_month
+from ..evaluation import (
+    LEVEL_LABELS,
+    LEVELS,
+    evaluate,
+    last_two_months,
+    month_bounds,
+    previous_month,
+)
 from ..evaluation_services import (
     current_publication,
     decision_add,
@@ -37,7 +44,16 @@ from ..evaluation_services import (
     review_write,
     reviews_of_month,
 )
-from ..models import Decision, EvaluationSnapshotRow, FollowUp, Photo, Task
+from ..models import (
+    Category,
+    Decision,
+    EvaluationSnapshotRow,
+    FollowUp,
+    Photo,
+    Source,
+    Task,
+    TaskEvent,
+)
 from ..workflow import Status
 from .views import MONTH
 
@@ -239,6 +255,45 @@ def _street_problems(user, month: str) -> list[dict]:
     return sorted(streets.values(), key=lambda s: s["name"])
 
 
+def month_corrections(user, month: str) -> list[dict]:
+    """The category and source corrections (``corrected`` events, by services.task_correct) that
+    bear on ``month``: made in it, or of a task registered in it (whose points fall in it), on
+    the tasks ``user`` may see; with who, when, each change in words and the reason. Two
+    queries (the events, the categories they name)."""
+    start, end = month_bounds(month)
+    events = list(
+        TaskEvent.objects.filter(kind=TaskEvent.Kind.CORRECTED,
+                                 task__in=authority.of(user).tasks())
+        .filter(Q(created_at__gte=start, created_at__lt=end)
+                | Q(task__reported_at__gte=start, task__reported_at__lt=end))
+        .select_related("actor__officer", "task").order_by("created_at", "pk"))
+    ids = {v for e in events for v in (e.extra.get("changed") or {}).get("category", [])}
+    categories = dict(Category.objects.filter(pk__in=ids).values_list("pk", "name"))
+    sources = dict(Source.choices)
+    labels = {"category": (_("Category"), categories), "source": (_("Source"), sources)}
+    out = []
+    for e in events:
+        changes = []
+        for name, (old, new) in (e.extra.get("changed") or {}).items():
+            label, names = labels.get(name, (name, {}))
+            changes.append({"field": label, "old": str(names.get(old, old)),
+                            "new": str(names.get(new, new))})
+        actor = e.actor
+        who = (getattr(getattr(actor, "officer", None), "name", "") or actor.get_username()
+               ) if actor else ""
+        out.append({"task": e.task, "who": who, "when": e.created_at, "changes": changes,
+                    "reason": e.note,
+                    "url": reverse("admin:tasks_app_task_change", args=[e.task_id])})
+    return out
+
+
+def _flagged(month: str, level: str, district: int | None, rows: list) -> list[dict]:
+    """The rows as dicts, each with ``last_two_months``: ranked last (末位) this month and
+    the month before."""
+    flagged = last_two_months(month, level, district=district, rows=rows)
+    return [{**r.as_dict(), "last_two_months": r.unit_id in flagged} for r in rows]
+
+
 def pack(request, month: str):
     """The meeting pack, fit to print: each level's ranking, the street scores' chart, each
     street's worst overdue and repeated problems with photos, this month's reviews, and last
@@ -264,11 +319,13 @@ def pack(request, month: str):
         "title": _("Meeting pack, %(month)s") % {"month": month},
         "month": month, "last_month": last, "today": today,
         "publication": current_publication(month),
-        "levels": [(level, label, [r.as_dict() for r in rows]) for level, label, rows in levels],
+        "levels": [(level, label, _flagged(month, level, district, rows))
+                   for level, label, rows in levels],
         "chart": chart,
         "streets": _street_problems(request.user, month),
         "reviews": reviews_of_month(month),
         "last_reviews": reviews_of_month(last),
+        "corrections": month_corrections(request.user, month),
         "evaluation": {"month": month},
     }
     return TemplateResponse(request, "admin/console/pack.html", context)

@@ -130,23 +130,50 @@ def _kind(field: str) -> str:
 EVALUATION_COLUMNS = [(field, header, _kind(field)) for field, header, _fmt in exports.COLUMNS]
 
 
+SPANS = ("month", "quarter", "year")
+
+
+def period_of(month: str, span: str) -> str:
+    """The period of ``span`` holding ``month``: the month itself, its quarter or its year."""
+    year, mon = month.split("-")
+    return {"month": month, "quarter": f"{year}-Q{(int(mon) - 1) // 3 + 1}",
+            "year": year}[span]
+
+
 def evaluation_page(request):
-    """The month's ranking for one level as a sortable table with a chart of the scores."""
-    from ..evaluation import evaluate
+    """The month's (or its quarter's or year's) ranking for one level as a sortable table with a
+    chart of the scores, the single-item rankings and, for a month, its 末位 flags and
+    corrections."""
+    from ..evaluation import (
+        check_period,
+        evaluate,
+        evaluate_period,
+        last_two_months,
+        single_item_rankings,
+    )
     from . import review
 
     if not can_export_evaluation(request.user):
         raise PermissionDenied
     month = request.GET.get("month") or last_month()
     level = request.GET.get("level") or "street"
-    if not MONTH.match(month) or level not in LEVELS:
+    span = request.GET.get("span") or "month"
+    if not MONTH.match(month) or level not in LEVELS or span not in SPANS:
         return HttpResponseBadRequest(_("Give a month as YYYY-MM and known levels."))
+    period = period_of(month, span)
     try:
-        status = check_month(month)
+        status = check_month(month) if span == "month" else check_period(period)
     except FutureMonth as exc:
         return HttpResponseBadRequest(str(exc))
-    meeting = review.evaluation_meeting(request, month, level)
-    ranking = meeting["version_rows"] or evaluate(month, level)
+    flagged: set[int] = set()
+    if span == "month":
+        meeting = review.evaluation_meeting(request, month, level)
+        ranking = meeting["version_rows"] or evaluate(month, level)
+        flagged = last_two_months(month, level, rows=ranking)
+        corrections = review.month_corrections(request.user, month)
+    else:  # a roll-up: no publication, reviews or corrections of its own
+        meeting, corrections = {}, []
+        ranking = evaluate_period(period, level)
     rows = [row.as_dict() for row in ranking]
     # A unit with nothing registered or due (无数据) says so where its rank would be.
     no_data = str(exports.NO_DATA)
@@ -154,17 +181,27 @@ def evaluation_page(request):
               for value, (_field, _header, kind) in zip(exports.cells(row), EVALUATION_COLUMNS,
                                                          strict=True)]
              for row in ranking]
-    table = review.with_review_links(table, ranking, meeting)
+    table = (review.with_review_links(table, ranking, meeting) if meeting
+             else [review.TableRow(cells) for cells in table])
+    for cells, row in zip(table, ranking, strict=True):
+        cells.last_two_months = row.unit_id in flagged
     rows = [r for r in rows if r["has_data"]]  # the chart shows the ranked units
     chart = {"labels": [r["name"] for r in rows], "scores": [r["score"] for r in rows],
              "label": str(_("Composite score"))}
+    titles = {"repeats": _("Repeated problems"), "overdue": _("Overdue"),
+              "third_party_rate": _("Third-party discovery rate")}
+    singles = [(key, titles[key], items)
+               for key, items in single_item_rankings(ranking).items()]
     context = {
         **admin.site.each_context(request),
-        "title": _("Monthly evaluation"),
-        "month": month, "level": level,
+        "title": _("Monthly evaluation") if span == "month" else (
+            _("Evaluation of %(period)s") % {"period": period}),
+        "month": month, "level": level, "span": span, "period": period,
+        "spans": [("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year"))],
         "levels": [(key, LEVEL_LABELS[key]) for key in LEVELS],
         "columns": [(field, header) for field, header, _kind in EVALUATION_COLUMNS],
-        "table": table, "chart": chart,
+        "table": table, "chart": chart, "singles": singles,
+        "corrections": corrections,
         "provisional": status == "provisional",
         "xlsx_url": reverse("console:evaluation-xlsx"),
         "evaluation": evaluation_context(request.user),

@@ -94,13 +94,15 @@ def cells(row) -> dict:
 
 def figures(level, unit_id, name, *, registered, due, closed, on_time, extended, patrol,
             self_fixed, third_party, overdue, repeats, high_deduction, rework, points, rates,
-            score, rank, previous_rank, score_change, has_data=True) -> dict:
+            score, rank, previous_rank, score_change, has_data=True,
+            last_two_months=False) -> dict:
     return {"level": level, "unit_id": unit_id, "name": name, "registered": registered,
             "due": due, "closed": closed, "on_time": on_time, "extended": extended,
             "patrol": patrol, "self_fixed": self_fixed, "third_party": third_party,
             "overdue": overdue, "repeats": repeats, "high_deduction": high_deduction,
             "rework": rework, "points": points, **rates, "score": score, "rank": rank,
-            "previous_rank": previous_rank, "score_change": score_change, "has_data": has_data}
+            "previous_rank": previous_rank, "score_change": score_change, "has_data": has_data,
+            "last_two_months": last_two_months}
 
 
 def rates(closed, on_time, rework, extension, patrol, self_fixed, third_party) -> dict:
