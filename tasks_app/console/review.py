@@ -224,7 +224,7 @@ def _street_problems(user, month: str) -> list[dict]:
     repeated problems (most occurrences), with before and after photos."""
     start, end = month_bounds(month)
     visible = authority.of(user).tasks().exclude(status=Status.VOID).select_related(
-        "category", "grid__community__parent")
+        "category", "grid__community__parent", "plan_by__officer")
     late = visible.filter(deadline__gte=start, deadline__lt=end).filter(
         Q(closed_late=True) | Q(status__in=[Status.ASSIGNED, Status.IN_PROGRESS,
                                             Status.REPORTED], deadline__lt=clock.now())

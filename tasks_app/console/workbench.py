@@ -97,6 +97,10 @@ STEPS: dict[str, Step] = {s.name: s for s in [
          lambda r, t, d: services.task_set_plan(task=t, actor=r.user, plan=d["plan"],
                                                 expected_version=_v(d)),
          gettext_lazy("Plan saved.")),
+    Step("require-plan", Action.REQUIRE_PLAN, wf.NoteForm,
+         lambda r, t, d: services.task_require_plan(task=t, actor=r.user, note=d["note"],
+                                                    expected_version=_v(d)),
+         gettext_lazy("A written plan is now required before the work starts.")),
     Step("campaign", Action.CAMPAIGN, wf.CampaignForm,
          lambda r, t, d: services.task_join_campaign(task=t, actor=r.user,
                                                      campaign=d["campaign"],
@@ -126,13 +130,15 @@ PANEL = {
     "void": (gettext_lazy("Void the report"), gettext_lazy("Void this report")),
     "urge": (gettext_lazy("Urge the assignee"), gettext_lazy("Send a reminder")),
     "plan": (gettext_lazy("Plan"), gettext_lazy("Save the plan")),
+    "require-plan": (gettext_lazy("Require a plan before the work starts"),
+                     gettext_lazy("Require a plan")),
     "campaign": (gettext_lazy("Add to a campaign"), gettext_lazy("Add")),
     "details": (gettext_lazy("Title, description, address"), gettext_lazy("Save")),
     "correct": (gettext_lazy("Correct the category or source"), gettext_lazy("Correct")),
 }
 PANEL_ORDER = list(PANEL)
 # Less frequent ones fold away under their heading.
-FOLDED = {"plan", "campaign", "details", "correct"}
+FOLDED = {"plan", "require-plan", "campaign", "details", "correct"}
 
 
 def _authority(request: HttpRequest) -> Authority:

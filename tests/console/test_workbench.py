@@ -112,6 +112,7 @@ CASES = {
     "urge": (assigned, lambda w: {}, Kind.URGED, Status.ASSIGNED),
     "plan": (assigned, lambda w: {"plan": "今日 18:00 前清运完毕"}, Kind.PLANNED,
              Status.ASSIGNED),
+    "require-plan": (assigned, lambda w: {"note": "先报方案"}, Kind.UPDATED, Status.ASSIGNED),
     "campaign": (assigned, lambda w: {"campaign": Campaign.objects.get().pk}, Kind.UPDATED,
                  Status.ASSIGNED),
     "details": (assigned, lambda w: {"title": "垃圾桶满溢（复查）", "description": "东侧",
@@ -335,3 +336,19 @@ def test_bulk_reassign_lists_the_field_officers_of_the_actors_area_with_their_lo
         "assignee": world.other_grid_officer.pk}, **EN)
     assert response.status_code == 200 and response.context["form"].errors
     assert Task.objects.get(pk=task.pk).assignee == world.grid_officer
+
+
+def test_the_plan_shows_who_wrote_it_and_when_and_a_required_one_is_asked_for(
+        supervisor_client, world):
+    task = assigned(world)
+    act(supervisor_client, task, "require-plan", note="先报方案")
+    task.refresh_from_db()
+    assert task.plan_required and task.needs_plan
+    html = supervisor_client.get(page_url(task)).content.decode()
+    assert "A written plan is required before the work starts." in html
+    act(supervisor_client, task, "plan", plan="今日 18:00 前清运完毕")
+    task.refresh_from_db()
+    html = supervisor_client.get(page_url(task)).content.decode()
+    assert "今日 18:00 前清运完毕" in html
+    assert f"written by {world.supervisor.name}" in html
+    assert task.plan_by_id == world.supervisor.user_id and task.plan_at is not None

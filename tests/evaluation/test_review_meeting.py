@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from tasks_app import evaluation
+from tasks_app import evaluation, services
 from tasks_app import evaluation_services as meeting
 from tasks_app.errors import DomainError
 from tasks_app.models import Decision, FollowUp, Photo, UnitReview
@@ -164,6 +164,8 @@ def test_the_meeting_pack_prints_rankings_problems_with_photos_and_last_months_d
     with time_machine.travel(at(2026, 10, 15, 10, 0), tick=False):
         meeting.follow_up_done(follow_up=follow, actor=w.street_leader.user, note="按期完成")
     client.force_login(w.bureau)
+    with time_machine.travel(MEETING, tick=False):
+        services.task_set_plan(task=w.again, actor=w.supervisor.user, plan="十月底前拆除违建")
     with time_machine.travel(MEETING, tick=False), translation.override("en"):
         page = client.get(f"/admin/evaluation/{MONTH}/pack/")
     assert page.status_code == 200
@@ -187,6 +189,8 @@ def test_the_meeting_pack_prints_rankings_problems_with_photos_and_last_months_d
     after = Photo.objects.get(task=w.late, kind=Photo.Kind.AFTER)
     assert f'src="/m/photos/{before.pk}/"' in html and f'src="/m/photos/{after.pk}/"' in html
     assert "九月通报批评" in html and "九月整改要求" in html and "按期完成" in html
+    # Each problem's plan (一套方案), with who wrote it and when, or that none was written.
+    assert "十月底前拆除违建" in html and "none written" in html
     # The photos are served to the pack's reader through the scoped photo view.
     with time_machine.travel(MEETING, tick=False):
         assert client.get(f"/m/photos/{before.pk}/").status_code == 200
