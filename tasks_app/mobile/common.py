@@ -44,10 +44,15 @@ def done(request: HttpRequest, url: str, message: str = "") -> HttpResponse:
     return redirect(url)
 
 
-def refused(request: HttpRequest, url: str, errors: list[str], status: int = 400
-            ) -> HttpResponse:
+def refused(request: HttpRequest, url: str, errors: list[str], status: int = 400,
+            code: str = "") -> HttpResponse:
+    """A refusal: JSON with the messages (and the domain code, e.g. stale_version, which the
+    offline queue shows as a conflict) for the upload script, else the messages on the page."""
     if wants_json(request):
-        return JsonResponse({"errors": errors}, status=status)
+        body: dict = {"errors": errors}
+        if code:
+            body["code"] = code
+        return JsonResponse(body, status=status)
     for error in errors:
         messages.error(request, error)
     return redirect(url)

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 
 from gridmgmt.types import User
 
+from ..errors import DomainError
 from ..models import Submission, Task
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -44,7 +45,10 @@ def run_once(*, user: User, key: str, action: str,
         with transaction.atomic():
             task = work()
             Submission.objects.create(user=user, key=key, action=action, task=task)
-    except IntegrityError:
+    except (IntegrityError, DomainError):
+        # The same key sent twice at once (a phone that lost the first answer resends while the
+        # first request still runs): the second waits for the task's row lock and finds the
+        # version moved on, or collides on the key. Either way the first one's result counts.
         done = earlier_result(user, key)
         if done is None:
             raise

@@ -13,7 +13,11 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 
-SHELL_FILES = ("mobile/m.css", "mobile/app.js", "mobile/htmx.min.js", "mobile/icon.svg")
+# Precached at install under the names static() gives them: hashed by ManifestStaticFilesStorage
+# in production, so a new deploy is a new worker version and a fresh cache.
+SHELL_FILES = ("mobile/m.css", "mobile/app.js", "mobile/htmx.min.js", "mobile/icon.svg",
+               "mobile/icon-192.png", "mobile/manifest.webmanifest",
+               "patrols/patrol.css", "patrols/patrol.js")
 
 
 def service_worker(request: HttpRequest) -> HttpResponse:
@@ -22,6 +26,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         # Hashed static names change with their content, and so does this worker's version.
         "version": hashlib.sha256("|".join(shell).encode()).hexdigest()[:12],
         "scope": reverse("mobile:tasks"),
+        "patrol": reverse("patrols:home"),
         # Not static(""): the manifest storage of production has no entry for "" (a 500).
         "static_prefix": urlsplit(settings.STATIC_URL).path,
         "shell": json.dumps(shell),

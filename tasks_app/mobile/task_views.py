@@ -124,8 +124,9 @@ def _act(request: AuthedRequest, pk: int, *, form_class, action: str,
         if exc.code == "stale_version":
             # The page's version field, not an If-Match header: a conflict (409), not 412.
             return refused(request, url, [_("Someone else changed this task after this page was "
-                                            "opened. Check it as it is now and try again.")], 409)
-        return refused(request, url, [exc.message], exc.http_status)
+                                            "opened. Check it as it is now and try again.")], 409,
+                           code=exc.code)
+        return refused(request, url, [exc.message], exc.http_status, code=exc.code)
     if replayed:
         message = _("This was already received; nothing was sent twice.")
     return done(request, next_url(task) if next_url else url, message)

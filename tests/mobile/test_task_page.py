@@ -64,7 +64,8 @@ def test_a_refused_upload_answers_the_script_with_the_message(client, world, red
     response = client.post(reverse("mobile:submit", args=[red_task.pk]),
                            {"note": "x", "version": _v(red_task)}, HTTP_X_UPLOAD="1", **EN)
     assert response.status_code == 400
-    assert response.json() == {"errors": ["Submitting a fix needs an after photo."]}
+    assert response.json() == {"errors": ["Submitting a fix needs an after photo."],
+                               "code": "invalid_input"}
 
 
 def test_start_then_submit_with_a_photo(client, world, red_task):

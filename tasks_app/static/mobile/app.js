@@ -16,31 +16,171 @@
 
   var flash = sessionStorage.getItem('gt-flash') || '';
   sessionStorage.removeItem('gt-flash');
-  function note(text) {
-    var box = $('#outbox');
+  var box = $('#outbox');
+  var items = $('#outbox-items');
+  function s(name) { return (items && items.dataset['t' + name]) || ''; }
+  function fmt(text, values) {
+    return (text || '').replace(/\{(\w+)\}/g, function (m, k) { return k in values ? values[k] : m; });
+  }
+  function note(text, extra) {
     if (!box) return;
     box.textContent = [flash, text].filter(Boolean).join(' · ');
+    if (extra) box.appendChild(extra);
     box.hidden = !box.textContent;
   }
 
   // -- service worker and the offline queue ---------------------------------------------------
+  // The worker keeps what could not be sent (IndexedDB) and sends it when asked: on reconnect,
+  // every few seconds while anything waits, on each page load. It tells every page what is
+  // queued and what was refused; the page shows it, and re-reads its own content once sent.
   var sw = navigator.serviceWorker;
+  var queued = 0;
+  var sentHere = 0;
+  var stale = false;
   function toWorker(msg) {
     if (sw && sw.controller) sw.controller.postMessage(msg);
   }
+  function kindName(kind) {
+    var k = String(kind || 'other').replace(/_/g, '');
+    return (items && items.dataset['k' + k.charAt(0).toUpperCase() + k.slice(1)]) ||
+      (items && items.dataset.kOther) || kind;
+  }
+  function pendingText(list) {
+    var order = []; var n = {};
+    list.forEach(function (i) {
+      if (i.state !== 'queued') return;
+      if (!n[i.kind]) { n[i.kind] = 0; order.push(i.kind); }
+      n[i.kind] += 1;
+    });
+    var kinds = order.map(function (k) { return kindName(k) + (n[k] > 1 ? ' ×' + n[k] : ''); });
+    return fmt(s('Pending'), { n: queued, kinds: kinds.join(s('Sep') || ', ') });
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
+  }
+  function refusedItem(i) {
+    var li = el('li', 'conflict');
+    li.setAttribute('role', 'alert');
+    li.dataset.id = i.id;
+    var conflict = i.status === 409 || i.code === 'stale_version';
+    var bare = !(i.errors && i.errors.length);
+    var head = conflict ? s('Conflict') : (i.status === 403 && bare ? s('LoggedOut') : s('Refused'));
+    li.appendChild(el('b', '', head));
+    var when = new Date(i.at);
+    var hhmm = ('0' + when.getHours()).slice(-2) + ':' + ('0' + when.getMinutes()).slice(-2);
+    li.appendChild(el('p', 'what', kindName(i.kind) + ' · ' + fmt(s('SavedAt'), { t: hhmm })));
+    if (i.errors && i.errors.length) li.appendChild(el('p', 'why', i.errors.join(' ')));
+    var row = el('div', 'two');
+    if (i.open) {
+      var open = el('a', 'btn primary', i.kind.indexOf('patrol') === 0 || i.kind === 'check_in'
+        ? s('OpenPatrol') : s('Open'));
+      open.href = i.open;
+      row.appendChild(open);
+    }
+    var ok = el('button', 'btn', s('Dismiss'));
+    ok.type = 'button';
+    ok.dataset.dismiss = i.id;
+    row.appendChild(ok);
+    li.appendChild(row);
+    return li;
+  }
+  function show(d) {
+    queued = d.count || 0;
+    sentHere += d.sent || 0;
+    if (!queued) flash = ''; // "saved on the phone" is over once nothing waits
+    var list = d.items || [];
+    var parts = [];
+    if (queued) parts.push(pendingText(list));
+    if (sentHere) parts.push(t('Sent', sentHere));
+    var reload = null;
+    if (stale) {
+      reload = el('button', 'link reload', s('Reload'));
+      reload.type = 'button';
+      reload.addEventListener('click', function () { location.reload(); });
+      parts.push(s('Stale'));
+    }
+    note(parts.join(' · '), reload);
+    if (items) {
+      items.textContent = '';
+      list.filter(function (i) { return i.state === 'refused'; }).forEach(function (i) {
+        items.appendChild(refusedItem(i));
+      });
+      items.hidden = !items.children.length;
+    }
+    if (d.sent) refresh(d);
+  }
+
+  // After sending: the page re-reads its own content (list, task, patrols), unless the officer
+  // is typing in one of its forms; then it offers a reload instead.
+  var dirty = false;
+  document.addEventListener('input', function (e) {
+    if (e.target.closest && e.target.closest('main form')) dirty = true;
+  });
+  document.addEventListener('change', function (e) {
+    if (e.target.closest && e.target.closest('main form')) dirty = true;
+  });
+  function refresh(d) {
+    var main = $('main[data-live]');
+    if (!main) return;
+    if (dirty || $('form[data-busy="1"]')) { stale = true; show(Object.assign({}, d, { sent: 0 })); return; }
+    fetch(location.href, { credentials: 'same-origin', headers: { 'X-Refresh': '1' } })
+      .then(function (res) { return res.ok && !res.redirected ? res.text() : null; })
+      .then(function (html) {
+        if (!html || dirty) return;
+        var doc = new DOMParser().parseFromString(html, 'text/html');
+        var fresh = doc.querySelector('main');
+        if (!fresh) return;
+        var oldMsgs = $('.messages');
+        if (oldMsgs) oldMsgs.remove();
+        var msgs = doc.querySelector('.messages');
+        if (msgs) main.parentNode.insertBefore(document.importNode(msgs, true), main);
+        var node = document.importNode(fresh, true);
+        main.parentNode.replaceChild(node, main);
+        setup(node);
+        if (window.htmx) window.htmx.process(node);
+        B.dispatchEvent(new Event('refreshed'));
+      }).catch(function () {});
+  }
+
+  // Pages to keep for offline use: the list, the report form, the bar's links and the tasks
+  // this page lists (my open tasks on my list), with the static files this page loads.
+  function warm() {
+    if (B.hasAttribute('data-clear-pages')) return;
+    var pages = [B.dataset.home, B.dataset.report];
+    document.querySelectorAll('header a[href], a.task[href]').forEach(function (a) {
+      pages.push(a.getAttribute('href'));
+    });
+    var assets = [];
+    document.querySelectorAll('script[src], link[href]').forEach(function (n) {
+      assets.push(n.getAttribute('src') || n.getAttribute('href'));
+    });
+    toWorker({ type: 'warm', pages: pages.filter(Boolean), assets: assets });
+  }
+
   if (sw && B.dataset.sw) {
     sw.register(B.dataset.sw, { scope: B.dataset.sw.replace(/sw\.js$/, '') }).catch(function () {});
     sw.addEventListener('message', function (e) {
       var d = e.data || {};
-      if (d.type !== 'outbox') return;
-      var parts = [];
-      if (d.count) parts.push(t('Outbox', d.count));
-      if (d.sent) parts.push(t('Sent', d.sent));
-      if (d.failed) parts.push(t('Failed', d.failed));
-      if (parts.length) note(parts.join(' · '));
+      if (d.type === 'outbox') show(d);
     });
+    var hello = function () {
+      toWorker({ type: 'replay' }); // replies with what is queued (sent or not)
+      warm();
+    };
+    if (sw.controller) hello();
+    sw.addEventListener('controllerchange', hello);
     window.addEventListener('online', function () { toWorker({ type: 'replay' }); });
-    toWorker(navigator.onLine ? { type: 'replay' } : { type: 'count' });
+    var every = Math.max(1, +B.dataset.retry || 20) * 1000;
+    window.setInterval(function () { if (queued) toWorker({ type: 'replay' }); }, every);
+    if (items) {
+      items.addEventListener('click', function (e) {
+        var b = e.target.closest('button[data-dismiss]');
+        if (b) toWorker({ type: 'dismiss', id: +b.dataset.dismiss });
+      });
+    }
   }
   note('');
 
@@ -55,7 +195,11 @@
   });
 
   // -- idempotency keys: one fresh key per page load and form --------------------------------
-  document.querySelectorAll('input[data-key]').forEach(function (i) { if (!i.value) i.value = uuid(); });
+  function setup(root) {
+    dirty = false; stale = false;
+    root.querySelectorAll('input[data-key]').forEach(function (i) { if (!i.value) i.value = uuid(); });
+  }
+  setup(document);
 
   // -- photos: shrink in the browser, send with progress --------------------------------------
   function shrink(file) {
