@@ -17,7 +17,7 @@ from shapely import STRtree
 
 from .errors import DomainError
 from .geometry import LocalProjection, line_from_geojson, parse_lng_lat, polygon_from_geojson
-from .models import Grid, Road
+from .models import Grid, Officer, Road
 
 
 @dataclass(frozen=True)
@@ -158,8 +158,6 @@ def officer_create(*, username: str, password: str, name: str, phone: str = "",
     from django.contrib.auth import get_user_model
     from django.db import IntegrityError, transaction
 
-    from .models import Officer
-
     users = get_user_model().objects
     try:
         with transaction.atomic():
@@ -183,3 +181,14 @@ def roads_crossing(grid_ids: list[int]) -> set[int]:
             hits = index.road_tree.query(index.grid_tree.geometries[i], predicate="intersects")
             found.update(index.roads[j].pk for j in hits)
     return found
+
+
+def officer_set_language(*, officer: Officer, language: str) -> Officer:
+    """An officer's own choice of language for the pages and the mail they receive."""
+    supported = {code for code, _name in settings.LANGUAGES}
+    if language not in supported:
+        raise DomainError("invalid_input", _("Unknown language."))
+    if officer.language != language:
+        officer.language = language
+        officer.save(update_fields=["language"])
+    return officer

@@ -79,3 +79,12 @@ class UserLanguageMiddleware:
         if settings.SESSION_COOKIE_NAME not in request.COOKIES:
             return False
         return request.session.get(SESSION_KEY) == value
+
+
+def switch(request, language: str) -> None:
+    """The signed-in user chose another language: it holds for this session from now on (the
+    officer's record is changed by gridmgmt.services.officer_set_language)."""
+    request.session[SESSION_KEY] = language
+    request._user_language = language
+    translation.activate(language)
+    request.LANGUAGE_CODE = language

@@ -79,3 +79,35 @@ def test_a_login_without_an_officer_gets_the_default_language(client, db):
     client.cookies["django_language"] = "en"
     _login(client, reverse("admin:login"), "root")
     assert client.get(reverse("admin:index"))["Content-Language"] == "zh-hans"
+
+
+def test_an_officer_switches_his_language_and_the_next_user_does_not_inherit_it(client, world):
+    """The phone's language switch keeps the choice on the officer's record (his pages and mail)
+    and in his session only: after his logout the next officer gets her own language."""
+    _login(client, reverse("mobile:login"), "grid1")
+    page = client.get(reverse("mobile:tasks"))
+    assert page["Content-Language"] == "zh-hans" and 'value="en"' in page.content.decode()
+
+    switched = client.post(reverse("mobile:language"),
+                           {"language": "en", "next": reverse("mobile:report")})
+    assert switched.status_code == 302 and switched["Location"] == reverse("mobile:report")
+    world.grid_officer.refresh_from_db()
+    assert world.grid_officer.language == "en"
+    english = client.get(reverse("mobile:tasks"))
+    assert english["Content-Language"] == "en" and "My tasks" in english.content.decode()
+
+    client.post(reverse("mobile:logout"))
+    assert client.get(reverse("mobile:login"))["Content-Language"] == "zh-hans"
+    _login(client, reverse("mobile:login"), "grid2")
+    assert client.get(reverse("mobile:tasks"))["Content-Language"] == "zh-hans"
+
+
+def test_the_language_switch_refuses_an_unknown_language_and_foreign_redirects(client, world):
+    _login(client, reverse("mobile:login"), "grid1")
+    assert client.post(reverse("mobile:language"), {"language": "fr"}).status_code == 400
+    world.grid_officer.refresh_from_db()
+    assert world.grid_officer.language == "zh-hans"
+    away = client.post(reverse("mobile:language"),
+                       {"language": "en", "next": "https://evil.example/"})
+    assert away["Location"] == reverse("mobile:tasks")
+    assert client.get(reverse("mobile:language")).status_code == 405

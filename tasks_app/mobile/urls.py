@@ -10,6 +10,7 @@ urlpatterns = [
     path("", task_views.my_tasks, name="tasks"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", auth_views.set_language, name="language"),
     path("t/<int:pk>/", task_views.task_page, name="task"),
     path("t/<int:pk>/start/", task_views.start, name="start"),
     path("t/<int:pk>/submit/", task_views.submit, name="submit"),
