@@ -14,6 +14,11 @@ Before anything is timed, the statement's figures are checked equal to ``evaluat
 every unit: counts, points, rates, score, rank, last month's rank and the change. Then each is
 run once to warm the cache and five times timed; figures are medians in milliseconds, with the
 number of SQL queries ``evaluate()`` made. Target: ``evaluate()`` within 2x of the statement.
+
+Then publishing (``measure_publish``): ``evaluation_publish`` of the same month by a superuser
+against the same work by hand (every level's statement for every scope, then one bulk INSERT of
+the same snapshot rows), their snapshot rows checked equal first; each run rolled back, the
+sides alternated, ``ANALYZE`` of every table before. Target: within 2x (issue 11).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import statistics
 import time
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -60,6 +65,27 @@ LEVELS = {
                    _DEPARTMENT_AT.format(t="t", e="mo.e"),
                    "SELECT id, name FROM gridmgmt_department"),
 }
+# Within one district (``%(district)s``): its tasks are those in its grids (as ``evaluate()``'s
+# ``district=`` scopes them), its units as ``evaluate()`` lists them. The grids as an array
+# (computed once): as a join or an IN (subquery) the planner underestimates the district's grids
+# through community and street and walks every task by the grid index (3-6 s a statement).
+_IN_DISTRICT = """ AND t.grid_id = ANY(ARRAY(
+  SELECT dg.id FROM gridmgmt_grid dg JOIN gridmgmt_region dc ON dc.id = dg.community_id
+  JOIN gridmgmt_region ds ON ds.id = dc.parent_id WHERE ds.parent_id = %(district)s))"""
+UNITS_IN_DISTRICT = {
+    "street": "SELECT id, name FROM gridmgmt_region WHERE level = 'street' "
+              "AND parent_id = %(district)s",
+    "community": "SELECT c.id, c.name FROM gridmgmt_region c JOIN gridmgmt_region s "
+                 "ON s.id = c.parent_id WHERE c.level = 'community' "
+                 "AND s.parent_id = %(district)s",
+    "grid": "SELECT g.id, g.name FROM gridmgmt_grid g JOIN gridmgmt_region c "
+            "ON c.id = g.community_id JOIN gridmgmt_region s ON s.id = c.parent_id "
+            "WHERE s.parent_id = %(district)s",
+    "road": "SELECT r.id, r.name FROM gridmgmt_road r WHERE EXISTS (SELECT 1 "
+            "FROM tasks_app_task t WHERE t.road_id = r.id" + _IN_DISTRICT + ")",
+    "department": "SELECT id, name FROM gridmgmt_department "
+                  "WHERE district_id = %(district)s OR district_id IS NULL",
+}
 COUNTS = ["registered", "due", "closed", "on_time", "extended", "patrol", "self_fixed",
           "third_party", "overdue", "repeats", "high_deduction", "rework"]
 RATES = ["closed_rate", "on_time_rate", "rework_rate", "extension_rate", "patrol_rate",
@@ -75,7 +101,7 @@ WITH mo (m, s, e, upto) AS (
          t.repeat_of_id IS NOT NULL AS rep, k.high_deduction,
          k.points * CASE WHEN t.repeat_of_id IS NOT NULL THEN 2 ELSE 1 END AS pts
   FROM tasks_app_task t JOIN tasks_app_category k ON k.id = t.category_id {join}
-  WHERE t.status <> 'void'
+  WHERE t.status <> 'void'{scope}
     AND ((t.reported_at >= %(s1)s AND t.reported_at < %(e0)s)
          OR (t.deadline >= %(s1)s AND t.deadline < %(e0)s)
          OR (t.closed_at >= %(s1)s AND t.closed_at < %(e0)s))
@@ -115,12 +141,14 @@ WITH mo (m, s, e, upto) AS (
            + coalesce(sum(pts) FILTER (WHERE passed AND dl AND NOT fixed), 0) / 2 AS points
   FROM fl WHERE u IS NOT NULL
   GROUP BY m, u
+), rev AS MATERIALIZED (  -- the two months' rework events first, then their tasks
+  SELECT ev.task_id, ev.created_at FROM tasks_app_taskevent ev
+  WHERE ev.kind = 'rework' AND ev.created_at >= %(s1)s AND ev.created_at < %(e0)s
 ), rw AS (
   SELECT mo.m, {unit_rw} AS unit, count(*) AS n
-  FROM tasks_app_taskevent ev
+  FROM rev ev
   JOIN mo ON ev.created_at >= mo.s AND ev.created_at < mo.e
-  JOIN tasks_app_task t ON t.id = ev.task_id {join}
-  WHERE ev.kind = 'rework' AND ev.created_at >= %(s1)s AND ev.created_at < %(e0)s
+  JOIN tasks_app_task t ON t.id = ev.task_id{scope} {join}
   GROUP BY 1, 2
 ), r AS (
   SELECT mm.m, u.id, u.name,
@@ -161,25 +189,35 @@ WITH mo (m, s, e, upto) AS (
   SELECT sc.*, CASE WHEN has_data
                  THEN rank() OVER (PARTITION BY m, has_data ORDER BY score DESC) END AS rnk
   FROM sc
+), lr AS (  -- 末位: ranked last of the month, when at least two are ranked
+  SELECT rk.*, coalesce(rnk = max(rnk) OVER (PARTITION BY m)
+                        AND count(rnk) OVER (PARTITION BY m) >= 2, false) AS last_ranked
+  FROM rk
 )
 SELECT c.id, c.name, {columns}, c.points, {rates}, c.score, c.rnk, c.has_data,
-       p.rnk AS previous_rank, c.score - p.score AS score_change
-FROM rk c JOIN rk p ON p.id = c.id AND p.m = 1
+       p.rnk AS previous_rank, c.score - p.score AS score_change,
+       c.last_ranked AND p.last_ranked AS last_two_months
+FROM lr c JOIN lr p ON p.id = c.id AND p.m = 1
 WHERE c.m = 0
 ORDER BY c.has_data DESC, c.score DESC, c.name
 """
 
 
-def baseline_sql(level: str) -> str:
+def baseline_sql(level: str, district: bool = False) -> str:
+    """The statement for ``level``; with ``district``, scoped to ``%(district)s``."""
     unit, join, unit_fl, unit_rw, units = LEVELS[level]
+    if district:
+        units = UNITS_IN_DISTRICT[level]
     return SQL.format(unit=unit, join=join, unit_fl=unit_fl, unit_rw=unit_rw, units=units,
+                      scope=_IN_DISTRICT if district else "",
                       columns=", ".join(f"c.{n}" for n in COUNTS),
                       rates=", ".join(f"c.{n}" for n in RATES))
 
 
 def baseline(level: str, params: dict) -> list[dict]:
+    """The statement's rows; ``params`` with a ``district`` scope them to it."""
     with connection.cursor() as c:
-        c.execute(baseline_sql(level), params)
+        c.execute(baseline_sql(level, "district" in params), params)
         names = [d.name for d in c.description]
         return [dict(zip(names, row, strict=True)) for row in c.fetchall()]
 
@@ -204,6 +242,7 @@ def check_equal(level: str, rows, sql_rows: list[dict]) -> None:
         got = by_id[row.unit_id]
         want = {n: getattr(row, n) for n in COUNTS}
         want.update(points=row.points, score=row.score, rnk=row.rank, has_data=row.has_data,
+                    last_two_months=row.last_two_months,
                     previous_rank=row.previous_rank, score_change=row.score_change,
                     **{n: row.rates[n] for n in RATES})
         have = {n: got[n] for n in want}
@@ -239,6 +278,157 @@ def _month_size(params: dict) -> dict:
     return {"month_registered": registered, "month_due": due, "tasks_not_void": total}
 
 
+# -- publishing ---------------------------------------------------------------------------------
+
+PUBLISH_RUNS = 5
+_INSERT_PUBLICATION = """
+INSERT INTO tasks_app_evaluationpublication (month, version, published_by_id, published_at,
+                                             reason, scheme, levels)
+VALUES (%s, 1, %s, %s, '', %s, %s) RETURNING id"""
+_INSERT_ROWS = """
+INSERT INTO tasks_app_evaluationsnapshotrow (publication_id, level, district_id, unit_id,
+                                             position, name, rank, score, data)
+SELECT %s, * FROM unnest(%s::varchar[], %s::int[], %s::int[], %s::int[], %s::varchar[],
+                         %s::int[], %s::numeric[], %s::jsonb[])"""
+
+
+def _snapshot_data(level: str, r: dict) -> dict:
+    """What ``Row.as_dict()`` holds, from a statement's row."""
+    def num(v):
+        return None if v is None else float(v)
+
+    return {"level": level, "unit_id": r["id"], "name": r["name"],
+            **{n: r[n] for n in COUNTS}, "points": float(r["points"]),
+            "score": num(r["score"]), "rank": r["rnk"], "previous_rank": r["previous_rank"],
+            "score_change": num(r["score_change"]), "has_data": r["has_data"],
+            "last_two_months": r["last_two_months"], **{n: num(r[n]) for n in RATES}}
+
+
+def publish_baseline(month: str, params: dict, scopes: list[int | None], user_id: int,
+                     now) -> tuple[int, float, float]:
+    """The same work as ``evaluation_publish`` done by hand: the statement of every level for
+    every scope, then one publication row and one bulk INSERT of the snapshot rows. Returns
+    the rows written and the seconds spent in the statements and in the INSERTs."""
+    from tasks_app.evaluation import LEVELS as LEVEL_NAMES
+
+    start = time.perf_counter()
+    columns: list[list] = [[] for _ in range(8)]
+    for district in scopes:
+        scoped = params if district is None else {**params, "district": district}
+        for level in LEVEL_NAMES:
+            for position, r in enumerate(baseline(level, scoped)):
+                for column, value in zip(columns, (
+                        level, district, r["id"], position, r["name"], r["rnk"], r["score"],
+                        json.dumps(_snapshot_data(level, r))), strict=True):
+                    column.append(value)
+    selected = time.perf_counter()
+    with connection.cursor() as c:
+        c.execute(_INSERT_PUBLICATION, [month, user_id, now, json.dumps({"name": "bench"}),
+                                        json.dumps(list(LEVEL_NAMES))])
+        publication = c.fetchone()[0]
+        c.execute(_INSERT_ROWS, [publication, *columns])
+    return len(columns[0]), selected - start, time.perf_counter() - selected
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _timed_rolled_back(fn) -> tuple[float, object]:
+    """Seconds ``fn()`` took in a savepoint that is then rolled back (so every run does the same
+    work on the same tables), and what it returned."""
+    try:
+        with transaction.atomic():
+            start = time.perf_counter()
+            result = fn()
+            elapsed = time.perf_counter() - start
+            raise _Rollback
+    except _Rollback:
+        pass
+    return elapsed, result
+
+
+def _snapshot(publication_id: int) -> list[tuple]:
+    with connection.cursor() as c:
+        c.execute("SELECT level, district_id, position, unit_id, name, rank, score, data "
+                  "FROM tasks_app_evaluationsnapshotrow WHERE publication_id = %s "
+                  "ORDER BY level, district_id NULLS FIRST, position", [publication_id])
+        return c.fetchall()
+
+
+def measure_publish(month: str, params: dict, size: dict, total: int, built: float) -> None:
+    """``evaluation_publish`` by a superuser against ``publish_baseline``, each run rolled back,
+    the sides alternated (and which goes first in a pair), after one warm-up run of each.
+    Before timing, both are run once and their snapshot rows checked equal."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from gridmgmt.models import Region
+    from tasks_app.evaluation_services import evaluation_publish
+
+    now = params["now"]
+    scopes: list[int | None] = [None, *Region.objects.filter(level=Region.Level.DISTRICT)
+                                .order_by("pk").values_list("pk", flat=True)]
+    with transaction.atomic():  # the publisher too is rolled back at the end
+        actor = get_user_model().objects.create_superuser("bench-publisher", None, None)
+
+        def publish():
+            return evaluation_publish(month=month, actor=actor, reason="")
+
+        def by_hand():
+            return publish_baseline(month, params, scopes, actor.pk, now)
+
+        # Checked equal first: what publishing froze is what the statements give, row by row.
+        def published():
+            with CaptureQueriesContext(connection) as queries:
+                publication = publish()
+            return _snapshot(publication.pk), len(queries.captured_queries)
+
+        def handmade():
+            by_hand()
+            with connection.cursor() as c:
+                c.execute("SELECT id FROM tasks_app_evaluationpublication WHERE month = %s",
+                          [month])
+                (pk,), = c.fetchall()
+            return _snapshot(pk)
+
+        _s, (frozen, queries) = _timed_rolled_back(published)
+        _s, expected = _timed_rolled_back(handmade)
+        assert len(frozen) == len(expected), (len(frozen), len(expected))
+        for mine, theirs in zip(frozen, expected, strict=True):
+            assert mine == theirs, (mine, theirs)
+        with connection.cursor() as c:
+            c.execute("ANALYZE")  # every table's statistics fresh before timing
+        _timed_rolled_back(publish)  # warm-up, each side
+        _timed_rolled_back(by_hand)
+        figures, bases, selects, inserts = [], [], [], []
+        for i in range(PUBLISH_RUNS):
+            for side in ((publish, by_hand) if i % 2 == 0 else (by_hand, publish)):
+                elapsed, result = _timed_rolled_back(side)
+                if side is publish:
+                    figures.append(elapsed * 1000)
+                else:
+                    rows, select_s, insert_s = result
+                    bases.append(elapsed * 1000)
+                    selects.append(select_s * 1000)
+                    inserts.append(insert_s * 1000)
+        transaction.set_rollback(True)
+    figure, base = statistics.median(figures), statistics.median(bases)
+    print(json.dumps({
+        "bench": "evaluation_publish", "tasks": total, "month": month, **size,
+        "scopes": len(scopes), "levels": len(LEVELS), "snapshot_rows": len(frozen),
+        "build_s": round(built, 1), "debug": settings.DEBUG,
+        "figure": "evaluation_publish(month) by a superuser, rolled back",
+        "figure_ms": round(figure, 1), "figure_runs_ms": [round(t) for t in figures],
+        "baseline": "the hand-written statement of every level and scope + one bulk INSERT "
+                    "of the same snapshot rows",
+        "baseline_ms": round(base, 1), "baseline_runs_ms": [round(t) for t in bases],
+        "baseline_statements_ms": round(statistics.median(selects), 1),
+        "baseline_insert_ms": round(statistics.median(inserts), 1),
+        "ratio": round(figure / base, 2), "target": f"<= {TARGET:g}",
+        "queries": queries, "snapshot_equal": True}), flush=True)
+
+
 def run(args) -> int:
     from gridmgmt import clock
     from tasks_app.evaluation import evaluate
@@ -253,6 +443,7 @@ def run(args) -> int:
     with connection.cursor() as c:
         c.execute("SHOW jit")
         size["jit"] = c.fetchone()[0]  # the server's setting, for both sides
+        c.execute("ANALYZE")  # statistics fresh on every table
     # evaluate() reads the clock for "overdue": the instant the city was shaped for.
     with clock.frozen(now):
         for level in LEVELS:
@@ -270,4 +461,5 @@ def run(args) -> int:
                 "baseline_ms": round(base, 1), "ratio": round(figure / base, 2),
                 "target": f"<= {TARGET:g}", "queries": len(queries.captured_queries),
                 "figures_equal": True}), flush=True)
+        measure_publish(month, params, size, total, built)
     return 0

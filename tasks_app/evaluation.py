@@ -239,7 +239,14 @@ def _points_expression(prefix: str = ""):
 def _scoped(qs, district: int | None, prefix: str = ""):
     if district is None:
         return qs
-    return qs.filter(**{f"{prefix}grid__community__parent__parent_id": district})
+    # The district's grids as a list of ids (one small query), not a join through grid,
+    # community and street: PostgreSQL cannot estimate that three-table path (it guessed a tenth
+    # of the grids of a one-district city) and then walked every task of every grid by the
+    # grid index, two years of them, instead of the month's by date: 2.4 s a query at a
+    # million tasks instead of 0.1 s.
+    grids = list(Grid.objects.filter(community__parent__parent_id=district)
+                 .values_list("pk", flat=True))
+    return qs.filter(**{f"{prefix}grid_id__in": grids})
 
 
 def _department_at(end: datetime, prefix: str = ""):
