@@ -176,7 +176,7 @@ def test_the_console_page_shows_a_quarter(autumn, client):
     assert names == ["西街道", "东街道"]
     html = page.content.decode()
     assert '<option value="quarter" selected>' in html
-    assert "a month of this period has not ended yet" in html
+    assert "本期间尚有月份未结束" in html
     assert (future.status_code, bad.status_code) == (400, 400)
 
 
@@ -301,7 +301,7 @@ def test_corrections_are_listed_in_the_pack_and_on_the_page(autumn, client):
     # October: the relabel of west, registered in October, bears on it; the November task not.
     assert [c["task"].pk for c in october_pack.context["corrections"]] == [w.west.pk]
     assert september.context["corrections"] == []
-    assert "No category or source was corrected." in september.content.decode()
+    assert "本月没有更正问题类别或来源。" in september.content.decode()
 
 
 def test_a_street_leader_sees_only_the_corrections_of_tasks_he_may_see(autumn, client):

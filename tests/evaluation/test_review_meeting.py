@@ -190,7 +190,7 @@ def test_the_meeting_pack_prints_rankings_problems_with_photos_and_last_months_d
     assert f'src="/m/photos/{before.pk}/"' in html and f'src="/m/photos/{after.pk}/"' in html
     assert "九月通报批评" in html and "九月整改要求" in html and "按期完成" in html
     # Each problem's plan (一套方案), with who wrote it and when, or that none was written.
-    assert "十月底前拆除违建" in html and "none written" in html
+    assert "十月底前拆除违建" in html and "未填写" in html
     # The photos are served to the pack's reader through the scoped photo view.
     with time_machine.travel(MEETING, tick=False):
         assert client.get(f"/m/photos/{before.pk}/").status_code == 200
