@@ -345,10 +345,10 @@ def test_the_plan_shows_who_wrote_it_and_when_and_a_required_one_is_asked_for(
     task.refresh_from_db()
     assert task.plan_required and task.needs_plan
     html = supervisor_client.get(page_url(task)).content.decode()
-    assert "A written plan is required before the work starts." in html
+    assert "开始处置前须填写整改方案。" in html
     act(supervisor_client, task, "plan", plan="今日 18:00 前清运完毕")
     task.refresh_from_db()
     html = supervisor_client.get(page_url(task)).content.decode()
     assert "今日 18:00 前清运完毕" in html
-    assert f"written by {world.supervisor.name}" in html
+    assert f"{world.supervisor.name} 填写于" in html
     assert task.plan_by_id == world.supervisor.user_id and task.plan_at is not None

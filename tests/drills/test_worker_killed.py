@@ -65,7 +65,9 @@ def test_a_worker_killed_mid_sweep_leaves_nothing_and_the_rerun_crosses_each_lev
     # proves each row goes out once.
     rows = Notification.objects.filter(task_id__in=ids, level=top)
     told = rows.filter(task_id=ids[0]).count()
-    assert told == top + 1  # assignee, road chief, street leader (and district supervisor)
+    # The assignee; the road chief and the community head (第一责任人, told of every problem of
+    # his community, on a road or not); the street leader; and at level 3 the district supervisor.
+    assert told == top + 2
     assert rows.count() == told * len(ids) == Notification.objects.count()
     assert rows.values("task_id", "recipient_id").distinct().count() == rows.count()
 
