@@ -54,6 +54,7 @@ from .models import (
     Task,
 )
 from .patrols.models import PatrolRule
+from .selectors import officer_of, submitter_of
 from .workflow import CLOCK_RUNNING, OPEN_STATUSES, Status
 
 
@@ -174,15 +175,6 @@ class Held:
         return self.valid_from <= at and (self.valid_to is None or self.valid_to > at)
 
 
-def _officer_of(user: AnyUser | None) -> Officer | None:
-    if user is None or not user.is_authenticated:
-        return None
-    try:
-        return user.officer
-    except Officer.DoesNotExist:
-        return None
-
-
 def _all_duties(user: AnyUser, officer: Officer) -> list[Held]:
     # Kept on the user object (one per request) until any duty changes in this process.
     generation = duty_generation()
@@ -276,7 +268,7 @@ class Authority:
         self.is_superuser = bool(user is not None and user.is_authenticated
                                  and getattr(user, "is_superuser", False)
                                  and user.is_active)
-        self.officer = _officer_of(user)
+        self.officer = officer_of(user)
         held = [] if self.officer is None or user is None else [
             d for d in _all_duties(user, self.officer) if d.valid_at(self.at)]
         self.duties: tuple[Held, ...] = tuple(held)
@@ -382,11 +374,9 @@ class Authority:
         state allows it: see ``available``)."""
         if action not in Action.ALL:
             return _refuse(_("You may not do this."))
-        if action == Action.VERIFY and self.user is not None:
-            from .selectors import submitter_of
-
-            if task.status == Status.SUBMITTED and submitter_of(task) == self.user.pk:
-                return _refuse(_("Nobody verifies a fix they submitted themselves."))
+        if (action == Action.VERIFY and self.user is not None
+                and task.status == Status.SUBMITTED and submitter_of(task) == self.user.pk):
+            return _refuse(_("Nobody verifies a fix they submitted themselves."))
         if action == Action.CORRECT and not self.is_superuser and self.scores_for(task):
             return _refuse(_("A unit cannot correct the category or source it is scored on."))
         if action in ASSIGNEE_ONLY:
