@@ -10,7 +10,7 @@ import pytest
 
 from gridmgmt.models import Grid
 from tasks_app.models import Task
-from tests.console.test_browser import live_server, log_in, seeded  # noqa: F401  (fixtures)
+from tests.console.test_browser import log_in, seeded  # noqa: F401  (a fixture)
 from tests.mobile.phone import browser, expect, needs_chromium, shot
 
 __all__ = ["browser"]  # fixture

@@ -41,19 +41,6 @@ def _fresh_throttles(settings):
     }
 
 
-@pytest.fixture(scope="session")
-def live_server(request):
-    """pytest-django's live server, built while HTTPS redirects are off: the security middleware
-    reads SECURE_SSL_REDIRECT once, when the server thread loads it, before any per-test
-    settings fixture runs."""
-    from django.test.utils import override_settings
-    from pytest_django.live_server_helper import LiveServer
-
-    with override_settings(SECURE_SSL_REDIRECT=False):
-        server = LiveServer(request.config.getvalue("liveserver") or "localhost")
-    yield server
-    server.stop()
-
 
 _TASK_WRITE = re.compile(r"^/api/v1/tasks/([0-9]+)/")
 

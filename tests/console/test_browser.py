@@ -9,7 +9,6 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.test.utils import override_settings
 from openpyxl import load_workbook
 
 from gridmgmt.models import Grid, Road
@@ -20,16 +19,6 @@ pytestmark = needs_chromium
 
 DESKTOP = {"width": 1366, "height": 900}
 
-
-@pytest.fixture(scope="session")
-def live_server(request):
-    # As in tests/mobile/conftest.py: built while HTTPS redirects are off.
-    from pytest_django.live_server_helper import LiveServer
-
-    with override_settings(SECURE_SSL_REDIRECT=False):
-        server = LiveServer(request.config.getvalue("liveserver") or "localhost")
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.test import Client
 
 from tasks_app.models import Task
 from tasks_app.workflow import Status
-from tests.console.test_browser import DESKTOP, live_server, log_in, seeded  # noqa: F401
+from tests.console.test_browser import DESKTOP, log_in, seeded  # noqa: F401
 from tests.mobile.phone import browser, expect, needs_chromium  # noqa: F401
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "tasks_app" / "templates"

@@ -15,9 +15,9 @@ from gridmgmt.models import Grid
 from tasks_app.models import Category, Source, Task, TaskEvent
 from tests.mobile.phone import browser, expect, needs_chromium, shot
 
-from .test_browser import live_server, log_in
+from .test_browser import log_in
 
-__all__ = ["browser", "live_server"]  # fixtures
+__all__ = ["browser"]  # fixture
 pytestmark = needs_chromium
 
 WIDE = {"width": 1440, "height": 900}

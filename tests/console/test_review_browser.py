@@ -10,7 +10,6 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.test.utils import override_settings
 from django.utils import timezone
 
 from gridmgmt import clock
@@ -24,15 +23,6 @@ pytestmark = needs_chromium
 
 DESKTOP = {"width": 1440, "height": 900}
 
-
-@pytest.fixture(scope="session")
-def live_server(request):
-    from pytest_django.live_server_helper import LiveServer
-
-    with override_settings(SECURE_SSL_REDIRECT=False):
-        server = LiveServer(request.config.getvalue("liveserver") or "localhost")
-    yield server
-    server.stop()
 
 
 @pytest.fixture

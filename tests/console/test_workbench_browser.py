@@ -19,7 +19,7 @@ from tests import factories as f
 from tests.mobile.phone import browser, expect, needs_chromium, shot
 
 from .conftest import photo
-from .test_browser import live_server, seeded  # noqa: F401  (fixtures)
+from .test_browser import seeded  # noqa: F401  (a fixture)
 
 __all__ = ["browser"]  # fixture
 pytestmark = needs_chromium

@@ -15,21 +15,6 @@ from tasks_app import services
 from tasks_app.models import Light, Task
 
 
-@pytest.fixture(scope="session")
-def live_server(request):
-    """pytest-django's live server, built while HTTPS redirects are off. The security middleware
-    reads SECURE_SSL_REDIRECT once, when the server thread loads it, before any per-test
-    settings fixture runs; production's default (on) would send the browser to https://."""
-    from django.test.utils import override_settings
-    from pytest_django.live_server_helper import LiveServer
-
-    addr = request.config.getvalue("liveserver") or "localhost"
-    with override_settings(SECURE_SSL_REDIRECT=False):
-        server = LiveServer(addr)
-    yield server
-    server.stop()
-
-
 @pytest.fixture(autouse=True)
 def _plain_static_and_fresh_cache(settings):
     # Hashed static names need collectstatic; the pages only need the files to be found.

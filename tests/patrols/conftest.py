@@ -1,7 +1,7 @@
-"""The phone tests' live server (built with HTTPS redirects off) and plain static storage."""
+"""The phone tests' plain static storage (the live server is the root conftest's)."""
 
 from __future__ import annotations
 
-from tests.mobile.conftest import _plain_static_and_fresh_cache, live_server
+from tests.mobile.conftest import _plain_static_and_fresh_cache
 
-__all__ = ["_plain_static_and_fresh_cache", "live_server"]
+__all__ = ["_plain_static_and_fresh_cache"]
