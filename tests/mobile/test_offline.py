@@ -14,7 +14,7 @@ __all__ = ["browser", "page"]  # fixtures
 pytestmark = needs_chromium
 
 
-def _controlled(page, timeout: float = 15.0) -> None:
+def _controlled(page, timeout: float = 60.0) -> None:
     # Polled from Python: a polling wait_for_function evaluates a string, which the page's
     # Content-Security-Policy (no eval) refuses.
     deadline = time.monotonic() + timeout

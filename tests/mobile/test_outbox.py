@@ -55,7 +55,9 @@ def _until(page, script: str, arg=None, timeout: float = 15) -> None:
 
 
 def _controlled(page) -> None:
-    _until(page, "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)")
+    # The worker's install caches the officer's pages first: allow for a busy machine.
+    _until(page, "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)",
+           timeout=60)
 
 
 def _cached(page, *paths: str) -> None:
