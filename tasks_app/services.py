@@ -87,9 +87,11 @@ def _check_transition(task: Task, to_status: str) -> None:
 
 
 def _commit(task: Task, *, actor: AnyUser | None, kind: str, from_status: str,
-            note: str = "", extra: dict[str, Any] | None = None) -> TaskEvent:
-    """Save the locked task with its version bumped and append its one event."""
-    now = clock.now()
+            note: str = "", extra: dict[str, Any] | None = None,
+            at: datetime | None = None) -> TaskEvent:
+    """Save the locked task with its version bumped and append its one event, dated ``at``
+    (the moment the call stands for) or now."""
+    now = at or clock.now()
     deadlines.refresh_clock(task, now)
     task.version += 1
     task.save()
@@ -287,7 +289,9 @@ def task_report(
     if earlier:
         extra.update(repeat_of=earlier[0].pk, repeat_seq=task.repeat_seq,
                      escalated_to=level, last_seen=earlier[0].reported_at.isoformat())
-    _commit(task, actor=reporter, kind=Kind.REPORTED, from_status="", extra=extra)
+    # Dated the report's moment: the same as reported_at and as the repeat's escalation rows,
+    # so a history ordered by time reads report, then escalation, even across a second.
+    _commit(task, actor=reporter, kind=Kind.REPORTED, from_status="", extra=extra, at=now)
     if level is not None:
         # The alerts are outbox rows in this same transaction: committed together or not at all.
         notify.create_alerts([(task.pk, level)], now=now)

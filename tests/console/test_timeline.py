@@ -203,3 +203,14 @@ def test_another_streets_leader_sees_no_history(client, world):
     task = escalated_to_level_2(assigned(world))
     client.force_login(staff(world.other_street_leader))
     assert client.get(f"/api/v1/tasks/{task.pk}/events/?include=escalations").status_code == 404
+
+
+def test_a_report_and_the_escalation_of_its_repeat_share_one_moment(world):
+    """The report's event is dated the report's moment, like the repeat's escalation rows, so the
+    history reads report then escalation even when the clock crosses a second in between (the
+    clock runs here: nothing is frozen)."""
+    first = assigned(world)
+    again = report(world, (first.lng + 0.0001, first.lat))
+    event = again.events.get(kind="reported")
+    crossed = set(again.escalations.values_list("crossed_at", flat=True))
+    assert crossed == {again.reported_at} and event.created_at == again.reported_at
