@@ -55,9 +55,18 @@ def _until(page, script: str, arg=None, timeout: float = 15) -> None:
 
 
 def _controlled(page) -> None:
-    # The worker's install caches the officer's pages first: allow for a busy machine.
-    _until(page, "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)",
-           timeout=60)
+    # The worker's install caches the officer's pages first: allow for a busy machine. A worker
+    # that finished installing after the page loaded controls the page from its next load, as
+    # on a phone: reload once a while has passed.
+    script = "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)"
+    for attempt in range(3):
+        try:
+            _until(page, script, timeout=20)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+            page.reload()
 
 
 def _cached(page, *paths: str) -> None:
