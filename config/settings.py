@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "gridmgmt",
     "tasks_app",
     "tasks_app.patrols",  # patrols (巡查) and coverage: its own app and migrations
+    "tasks_app.public",  # the public board (公示) and citizen reports: its own app and migrations
     "seeds",
 ]
 

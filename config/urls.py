@@ -16,4 +16,5 @@ urlpatterns = [
     path("open311/v2/", include("tasks_app.api.open311.urls")),
     path("m/patrol/", include("tasks_app.patrols.urls")),  # before m/: the patrol pages
     path("m/", include("tasks_app.mobile.urls")),
+    path("public/", include("tasks_app.public.urls")),  # no login: the board and citizen reports
 ]
