@@ -196,6 +196,13 @@ ROAD_TOLERANCE_M = env.float("ROAD_TOLERANCE_M", default=30.0)
 # and the media's by default); patrol and inspection finds stay inside the bureau.
 OPEN311_PUBLIC_SOURCES = env.list("OPEN311_PUBLIC_SOURCES", default=["citizen", "hotline", "media"])
 
+# The public board (/public/): the sources whose reports it shows (citizens', the hotline's and the
+# media's by default), whether every closed result is shown whatever its source, and how long a
+# unit's board stays cached (seconds). Internal notes and contacts are never shown.
+PUBLIC_SOURCES = env.list("PUBLIC_SOURCES", default=["citizen", "hotline", "media"])
+PUBLIC_SHOW_CLOSED_RESULTS = env.bool("PUBLIC_SHOW_CLOSED_RESULTS", default=True)
+PUBLIC_BOARD_CACHE_SECONDS = env.int("PUBLIC_BOARD_CACHE_SECONDS", default=300)
+
 # The console map's background tiles, e.g. "https://tiles.example.org/{z}/{x}/{y}.png" (a tile
 # server the bureau may use). Empty: no tiles; the map draws the grids and roads on a plain ground.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")

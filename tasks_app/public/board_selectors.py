@@ -1,0 +1,289 @@
+"""Reads for the public board (公示): what the bureau chose to publish about a district, street or
+community, for one month.
+
+What is public is a setting: the reports of ``PUBLIC_SOURCES`` (citizens', the hotline's and the
+media's by default) and, with ``PUBLIC_SHOW_CLOSED_RESULTS``, every closed result whatever found
+it. A void report is never shown (its reason is a supervisor's note). No function here reads a
+task's title, description, plan, events, reporter, assignee or any contact: the board is built
+from categories, places, times and after photos only, so nothing internal can leak through it.
+
+Cheap by construction: a unit's grid ids are read once as a list, and every task query is bounded
+by them and by the month's date range (the reported_at and closed_at indexes), never a count
+over all tasks. ``board`` caches the whole figure set per unit and month for a short time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from gridmgmt import clock
+from gridmgmt.models import Grid, Region
+
+from .. import evaluation_services
+from ..evaluation import month_bounds
+from ..models import Category, EvaluationPublication, Photo, Task, UnitReview
+from ..workflow import OPEN_STATUSES, Status
+
+RECENT_RESULTS = 12
+MAP_MARKERS = 500
+# The ranking level shown on a unit's board: a district ranks its streets, a street its
+# communities, a community its grids.
+RANKED_LEVEL = {Region.Level.DISTRICT: "street", Region.Level.STREET: "community",
+                Region.Level.COMMUNITY: "grid"}
+
+
+def public_q(prefix: str = "") -> Q:
+    """The tasks the public may see: published sources, and closed results if the setting says
+    so; never a void one."""
+    p = prefix
+    shown = Q(**{f"{p}source__in": list(settings.PUBLIC_SOURCES)})
+    if settings.PUBLIC_SHOW_CLOSED_RESULTS:
+        shown |= Q(**{f"{p}status": Status.CLOSED})
+    return shown & ~Q(**{f"{p}status": Status.VOID})
+
+
+def public_tasks():
+    return Task.objects.filter(public_q())
+
+
+# -- places -------------------------------------------------------------------------------------
+
+def districts() -> list[Region]:
+    return list(Region.objects.filter(level=Region.Level.DISTRICT).order_by("code"))
+
+
+def unit_grid_ids(unit: Region) -> list[int]:
+    """The grids inside a district, street or community, as a plain list (one query), so the
+    task queries filter by grid id without joining the region tree."""
+    grids = Grid.objects.all()
+    if unit.level == Region.Level.COMMUNITY:
+        grids = grids.filter(community=unit)
+    elif unit.level == Region.Level.STREET:
+        grids = grids.filter(community__parent=unit)
+    else:
+        grids = grids.filter(community__parent__parent=unit)
+    return list(grids.order_by("pk").values_list("pk", flat=True))
+
+
+def district_of(unit: Region) -> Region:
+    node = unit
+    while node.parent_id is not None:
+        node = node.parent  # at most two steps: community → street → district
+    return node
+
+
+def month_of(now: datetime | None = None) -> str:
+    return f"{timezone.localtime(now or clock.now()):%Y-%m}"
+
+
+# -- the figures --------------------------------------------------------------------------------
+
+def category_figures(grid_ids: list[int], start: datetime, end: datetime) -> list[dict]:
+    """This month's public problems per category: reported in the month, of those still open,
+    closed in the month, and closed on time (the fix submitted by the deadline). One grouped
+    query over the month's rows of the unit's grids."""
+    reported = Q(reported_at__gte=start, reported_at__lt=end)
+    closed = Q(closed_at__gte=start, closed_at__lt=end, status=Status.CLOSED)
+    rows = (public_tasks().filter(grid_id__in=grid_ids).filter(reported | closed)
+            .values("category_id")
+            .annotate(reported=Count("pk", filter=reported),
+                      open=Count("pk", filter=reported & Q(status__in=list(OPEN_STATUSES))),
+                      closed=Count("pk", filter=closed),
+                      on_time=Count("pk", filter=closed & Q(closed_late=False)))
+            .order_by())
+    figures = {r["category_id"]: r for r in rows}
+    categories = Category.objects.filter(pk__in=list(figures)).order_by("code")
+    out = []
+    for category in categories:
+        r = figures[category.pk]
+        out.append({"category": category.name, "code": category.code,
+                    "time_limit": category.time_limit, "time_unit": category.time_unit,
+                    "reported": r["reported"], "open": r["open"], "closed": r["closed"],
+                    "on_time": r["on_time"]})
+    return out
+
+
+def totals(figures: list[dict]) -> dict:
+    keys = ("reported", "open", "closed", "on_time")
+    out = {k: sum(f[k] for f in figures) for k in keys}
+    out["on_time_rate"] = (round(100 * out["on_time"] / out["closed"]) if out["closed"]
+                           else None)
+    return out
+
+
+def recent_results(grid_ids: list[int], start: datetime, end: datetime,
+                   limit: int = RECENT_RESULTS) -> list[dict]:
+    """The month's latest closed public results with their after photos' ids (two queries)."""
+    tasks = list(public_tasks().filter(grid_id__in=grid_ids, status=Status.CLOSED,
+                                       closed_at__gte=start, closed_at__lt=end)
+                 .select_related("category", "grid__community")
+                 .order_by("-closed_at", "-pk")[:limit])
+    photos: dict[int, list[int]] = {}
+    for task_id, photo_id in (Photo.objects.filter(task__in=[t.pk for t in tasks],
+                                                   kind=Photo.Kind.AFTER)
+                              .order_by("created_at", "pk").values_list("task_id", "pk")):
+        photos.setdefault(task_id, []).append(photo_id)
+    return [result_dict(t, photos.get(t.pk, [])) for t in tasks]
+
+
+def result_dict(task: Task, photo_ids: list[int]) -> dict:
+    """What the board says about one closed result: no title, description, plan or person."""
+    return {"id": task.pk, "code": task.code or "", "category": task.category.name,
+            "community": task.grid.community.name, "address": task.address,
+            "reported_at": task.reported_at, "closed_at": task.closed_at,
+            "on_time": not task.closed_late, "photos": photo_ids}
+
+
+def map_markers(grid_ids: list[int], start: datetime, end: datetime,
+                limit: int = MAP_MARKERS) -> list[dict]:
+    """The month's public problems as map points (reported or closed in the month), newest
+    first, at most ``limit``."""
+    reported = Q(reported_at__gte=start, reported_at__lt=end)
+    closed = Q(closed_at__gte=start, closed_at__lt=end, status=Status.CLOSED)
+    rows = (public_tasks().filter(grid_id__in=grid_ids).filter(reported | closed)
+            .order_by("-reported_at", "-pk")
+            .values_list("pk", "lng", "lat", "status", "category__name")[:limit])
+    return [{"id": pk, "lng": round(lng, 6), "lat": round(lat, 6),
+             "closed": status == Status.CLOSED, "category": name}
+            for pk, lng, lat, status, name in rows]
+
+
+@dataclass
+class Ranking:
+    month: str
+    level: str
+    rows: list[dict] = field(default_factory=list)
+    unit_row: dict | None = None
+    reviews: list[dict] = field(default_factory=list)
+
+
+def published_ranking(unit: Region, before: str) -> Ranking | None:
+    """The latest published month up to ``before`` (never a live, unpublished ranking): the
+    ranking of the units under ``unit`` within its district, the unit's own row where it is
+    ranked itself, and the review's comments (点评) and decisions for those units."""
+    publication = (EvaluationPublication.objects.filter(superseded_at__isnull=True,
+                                                        month__lte=before)
+                   .order_by("-month").first())
+    if publication is None:
+        return None
+    district = district_of(unit)
+    level = RANKED_LEVEL[unit.level]
+    ranking = Ranking(month=publication.month, level=level)
+    if level in publication.levels:
+        rows = evaluation_services.snapshot_rows(publication, level, district=district.pk)
+        if unit.level != Region.Level.DISTRICT:
+            inside = _children_ids(unit, level)
+            rows = [r for r in rows if r.unit_id in inside]
+        ranking.rows = [_row_dict(r) for r in rows]
+    own_level = unit.level if unit.level != Region.Level.DISTRICT else None
+    if own_level and own_level in publication.levels:
+        own = [r for r in evaluation_services.snapshot_rows(publication, own_level,
+                                                            district=district.pk)
+               if r.unit_id == unit.pk]
+        ranking.unit_row = _row_dict(own[0]) if own else None
+    units = [(level, r["unit_id"]) for r in ranking.rows]
+    if own_level:
+        units.append((own_level, unit.pk))
+    ranking.reviews = _reviews(publication.month, units)
+    return ranking
+
+
+def _children_ids(unit: Region, level: str) -> set[int]:
+    if level == "grid":
+        return set(Grid.objects.filter(community=unit).values_list("pk", flat=True))
+    return set(Region.objects.filter(parent=unit).values_list("pk", flat=True))
+
+
+def _row_dict(row) -> dict:
+    return {"unit_id": row.unit_id, "name": row.name, "rank": row.rank, "score": row.score,
+            "registered": row.registered, "due": row.due, "closed": row.closed,
+            "on_time": row.on_time, "on_time_rate": row.rates.get("on_time_rate"),
+            "closed_rate": row.rates.get("closed_rate"), "has_data": row.has_data}
+
+
+def _reviews(month: str, units: list[tuple[str, int]]) -> list[dict]:
+    """The meeting's comments and decisions on these units (never the follow-ups, which name
+    officers, nor who wrote or decided)."""
+    if not units:
+        return []
+    wanted = Q()
+    for level, unit_id in units:
+        wanted |= Q(level=level, unit_id=unit_id)
+    reviews = (UnitReview.objects.filter(month=month).filter(wanted)
+               .prefetch_related("decisions").order_by("level", "unit_name"))
+    return [{"unit": r.unit_name, "level": r.level, "comment": r.comment,
+             "decisions": [{"kind": d.get_kind_display(), "amount": d.amount,
+                            "points": d.points, "reason": d.reason}
+                           for d in r.decisions.all()]}
+            for r in reviews if r.comment or r.decisions.all()]
+
+
+# -- the whole board ----------------------------------------------------------------------------
+
+def board_data(unit: Region, month: str) -> dict:
+    """Every figure of a unit's board for ``month`` (the work behind a cache miss)."""
+    start, end = month_bounds(month)
+    grid_ids = unit_grid_ids(unit)
+    figures = category_figures(grid_ids, start, end)
+    return {"month": month, "figures": figures, "totals": totals(figures),
+            "results": recent_results(grid_ids, start, end),
+            "markers": map_markers(grid_ids, start, end),
+            "ranking": published_ranking(unit, month)}
+
+
+def cache_key(unit: Region, month: str) -> str:
+    sources = ",".join(sorted(settings.PUBLIC_SOURCES))
+    return (f"public:board:{unit.pk}:{month}:{sources}:"
+            f"{int(settings.PUBLIC_SHOW_CLOSED_RESULTS)}")
+
+
+def board(unit: Region, month: str) -> dict:
+    """``board_data`` cached per unit and month for ``PUBLIC_BOARD_CACHE_SECONDS``."""
+    key = cache_key(unit, month)
+    data = cache.get(key)
+    if data is None:
+        data = board_data(unit, month)
+        cache.set(key, data, settings.PUBLIC_BOARD_CACHE_SECONDS)
+    return data
+
+
+def children(unit: Region) -> list[Region]:
+    return list(Region.objects.filter(parent=unit).order_by("code"))
+
+
+def photo_for_public(photo_id: int) -> Photo | None:
+    """An after photo of a closed public result, or None: the only photos the board serves."""
+    return (Photo.objects.filter(pk=photo_id, kind=Photo.Kind.AFTER)
+            .filter(public_q("task__"), task__status=Status.CLOSED)
+            .select_related("task").first())
+
+
+def result(task_id: int) -> dict | None:
+    """One closed public result, with its after photos; None if it is not public."""
+    task = (public_tasks().filter(pk=task_id, status=Status.CLOSED)
+            .select_related("category", "grid__community__parent").first())
+    if task is None:
+        return None
+    photo_ids = list(Photo.objects.filter(task=task, kind=Photo.Kind.AFTER)
+                     .order_by("created_at", "pk").values_list("pk", flat=True))
+    out = result_dict(task, photo_ids)
+    out["time_limit"] = task.category.time_limit
+    out["time_unit"] = task.category.time_unit
+    out["community_id"] = task.grid.community_id
+    out["street"] = task.grid.community.parent.name if task.grid.community.parent else ""
+    return out
+
+
+def month_window(month: str) -> tuple[datetime, datetime]:
+    return month_bounds(month)
+
+
+def is_future(month: str) -> bool:
+    start, _end = month_bounds(month)
+    return start > clock.now() + timedelta(0)
