@@ -22,6 +22,12 @@ class CitizenReport(models.Model):
     follow_hash = models.CharField(_("follow key hash"), max_length=64, unique=True,
                                    editable=False)
     closed_mail_at = models.DateTimeField(_("closure e-mail queued at"), null=True, blank=True)
+    # The closure e-mail's own small outbox (the bureau's outbox is addressed to officers): a
+    # sender claims the row by bumping the attempts, sends, then stamps it sent.
+    closed_mail_sent_at = models.DateTimeField(_("closure e-mail sent at"), null=True,
+                                               blank=True)
+    closed_mail_attempts = models.PositiveSmallIntegerField(_("closure e-mail attempts"),
+                                                            default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
