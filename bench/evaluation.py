@@ -5,14 +5,17 @@ The city is citygen's (default a million tasks over two years, so the month eval
 full month before the city was built, holds about a twenty-fourth of them, with rework, extensions,
 late closures, repeats and departments in a working bureau's proportions). The baseline is one
 statement: a GROUP BY over the month and the month before (as ``evaluate()`` needs last month
-for the rank change), the rework events, every unit of the level (units with nothing registered
-or due listed unranked, 无数据), the rates, the composite score from the active scheme, the rank
-and the change. Departments are those responsible at the month's end or at closure, read from
-the event log by a correlated subquery per task and month, as ``evaluate()`` reads them.
+for the rank change), the rework events, the citizens' ratings (one in three of the month's
+closed citizen, hotline and media finds is rated, added once), every unit of the level
+(units with nothing registered or due listed unranked, 无数据), the rates, the composite score
+from the active scheme, the rank and the change. Departments are those responsible at the
+month's end or at closure, read from the event log by a correlated subquery per task and month,
+as ``evaluate()`` reads them.
 
 Before anything is timed, the statement's figures are checked equal to ``evaluate()``'s for
 every unit: counts, points, rates, score, rank, last month's rank and the change. Then each is
-run once to warm the cache and five times timed; figures are medians in milliseconds, with the
+run once to warm the cache and five times timed, the two sides alternated in rounds; figures
+are medians in milliseconds, with the
 number of SQL queries ``evaluate()`` made. Target: ``evaluate()`` within 2x of the statement.
 
 Then publishing (``measure_publish``): ``evaluation_publish`` of the same month by a superuser
@@ -87,9 +90,10 @@ UNITS_IN_DISTRICT = {
                   "WHERE district_id = %(district)s OR district_id IS NULL",
 }
 COUNTS = ["registered", "due", "closed", "on_time", "extended", "patrol", "self_fixed",
-          "third_party", "overdue", "repeats", "high_deduction", "rework"]
+          "third_party", "overdue", "repeats", "high_deduction", "rework", "rated",
+          "satisfied"]
 RATES = ["closed_rate", "on_time_rate", "rework_rate", "extension_rate", "patrol_rate",
-         "self_fixed_rate", "third_party_rate"]
+         "self_fixed_rate", "third_party_rate", "satisfaction_rate"]
 
 SQL = """
 WITH mo (m, s, e, upto) AS (
@@ -150,6 +154,13 @@ WITH mo (m, s, e, upto) AS (
   JOIN mo ON ev.created_at >= mo.s AND ev.created_at < mo.e
   JOIN tasks_app_task t ON t.id = ev.task_id{scope} {join}
   GROUP BY 1, 2
+), rat AS (  -- citizens' ratings given in the two months, on tasks that are not void
+  SELECT mo.m, {unit_rw} AS unit, count(*) AS rated,
+         count(*) FILTER (WHERE ra.level >= 2) AS satisfied
+  FROM public_rating ra
+  JOIN mo ON ra.rated_at >= mo.s AND ra.rated_at < mo.e
+  JOIN tasks_app_task t ON t.id = ra.task_id AND t.status <> 'void'{scope} {join}
+  GROUP BY 1, 2
 ), r AS (
   SELECT mm.m, u.id, u.name,
          coalesce(f.registered, 0) AS registered, coalesce(f.due, 0) AS due,
@@ -158,10 +169,12 @@ WITH mo (m, s, e, upto) AS (
          coalesce(f.self_fixed, 0) AS self_fixed,
          coalesce(f.third_party, 0) AS third_party, coalesce(f.overdue, 0) AS overdue,
          coalesce(f.repeats, 0) AS repeats, coalesce(f.high_deduction, 0) AS high_deduction,
-         coalesce(rw.n, 0) AS rework, coalesce(f.points, 0) AS points
+         coalesce(rw.n, 0) AS rework, coalesce(rat.rated, 0) AS rated,
+         coalesce(rat.satisfied, 0) AS satisfied, coalesce(f.points, 0) AS points
   FROM ({units}) AS u CROSS JOIN (VALUES (0), (1)) AS mm (m)
   LEFT JOIN f ON f.unit = u.id AND f.m = mm.m
   LEFT JOIN rw ON rw.unit = u.id AND rw.m = mm.m
+  LEFT JOIN rat ON rat.unit = u.id AND rat.m = mm.m
 ), q AS (
   SELECT r.*, registered + due > 0 AS has_data,
          CASE WHEN due > 0 THEN round(closed::numeric / due, 6) END AS closed_rate,
@@ -173,7 +186,9 @@ WITH mo (m, s, e, upto) AS (
          CASE WHEN registered > 0 THEN round(self_fixed::numeric / registered, 6) END
            AS self_fixed_rate,
          CASE WHEN registered > 0 THEN round(third_party::numeric / registered, 6) END
-           AS third_party_rate
+           AS third_party_rate,
+         CASE WHEN rated > 0 THEN round(satisfied::numeric / rated, 6) END
+           AS satisfaction_rate
   FROM r
 ), sc AS (
   SELECT q.*, CASE WHEN has_data THEN round(%(base)s::numeric
@@ -183,6 +198,7 @@ WITH mo (m, s, e, upto) AS (
     + coalesce(%(w_patrol_rate)s * patrol_rate, 0)
     + coalesce(%(w_self_fixed_rate)s * self_fixed_rate, 0)
     + coalesce(%(w_third_party_rate)s * third_party_rate, 0)
+    + coalesce(%(w_satisfaction_rate)s * (satisfaction_rate - 1), 0)
     + %(w_overdue)s * overdue + %(w_repeats)s * repeats + %(w_points)s * points, 2) END AS score
   FROM q
 ), rk AS (
@@ -252,14 +268,37 @@ def check_equal(level: str, rows, sql_rows: list[dict]) -> None:
                                                     if have[k] != want[k]})
 
 
-def _median_ms(fn) -> float:
-    fn()  # warm the cache
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+def _alternated_ms(figure, baseline) -> tuple[float, float]:
+    """Medians of RUNS timed runs of each side, the sides alternated in rounds (and which goes
+    first alternating too), after one warm-up run of each."""
+    figure()
+    baseline()
+    times: dict = {figure: [], baseline: []}
+    for i in range(RUNS):
+        for fn in ((figure, baseline) if i % 2 == 0 else (baseline, figure)):
+            start = time.perf_counter()
+            fn()
+            times[fn].append((time.perf_counter() - start) * 1000)
+    return statistics.median(times[figure]), statistics.median(times[baseline])
+
+
+# Ratings (群众满意度) for the month's closed citizen, hotline and media finds: one in three,
+# the level and the day after closure drawn from the task id, as citizens would give them.
+_RATINGS = """
+INSERT INTO public_rating (task_id, level, comment, rated_at)
+SELECT t.id, 1 + (hashint8(t.id) & 2147483647) %% 3, '', t.closed_at + interval '1 day'
+FROM tasks_app_task t
+WHERE t.status = 'closed' AND t.source IN ('citizen', 'hotline', 'media')
+  AND t.closed_at >= %(s1)s AND t.closed_at + interval '1 day' < %(now)s
+  AND t.id %% 3 = 0
+  AND NOT EXISTS (SELECT 1 FROM public_rating r WHERE r.task_id = t.id)"""
+
+
+def _ensure_ratings(params: dict) -> int:
+    with connection.cursor() as c:
+        c.execute(_RATINGS, params)
+        c.execute("SELECT count(*) FROM public_rating")
+        return c.fetchone()[0]
 
 
 def _month_before(now) -> str:
@@ -440,6 +479,7 @@ def run(args) -> int:
     month = _month_before(now)
     params = parameters(month, now)
     size = _month_size(params)
+    size["ratings"] = _ensure_ratings(params)
     with connection.cursor() as c:
         c.execute("SHOW jit")
         size["jit"] = c.fetchone()[0]  # the server's setting, for both sides
@@ -451,8 +491,8 @@ def run(args) -> int:
             check_equal(level, rows, baseline(level, params))
             with CaptureQueriesContext(connection) as queries:
                 evaluate(month, level)
-            figure = _median_ms(lambda level=level: evaluate(month, level))
-            base = _median_ms(lambda level=level: baseline(level, params))
+            figure, base = _alternated_ms(lambda level=level: evaluate(month, level),
+                                          lambda level=level: baseline(level, params))
             print(json.dumps({
                 "bench": "evaluation", "level": level, "tasks": total, "month": month,
                 **size, "units": len(rows), "build_s": round(built, 1),

@@ -32,6 +32,7 @@ WEIGHTS = {
     "base": Decimal("100"), "w_closed_rate": Decimal("10"), "w_on_time_rate": Decimal("20"),
     "w_rework_rate": Decimal("-10"), "w_extension_rate": Decimal("-5"),
     "w_patrol_rate": Decimal("10"), "w_third_party_rate": Decimal("-15"),
+    "w_satisfaction_rate": Decimal("10"),
     "w_overdue": Decimal("-1"), "w_repeats": Decimal("-2"), "w_points": Decimal("-0.5"),
 }
 

@@ -103,6 +103,8 @@ class EvaluationSchemeAdmin(AuthorityAdminMixin, admin.ModelAdmin):
         (None, {"fields": ["name", "is_active", "base", "updated_at"]}),
         (_("Rates (weight × fraction 0–1)"), {"fields": [
             "w_closed_rate", "w_on_time_rate", "w_rework_rate", "w_extension_rate",
-            "w_patrol_rate", "w_third_party_rate"]}),
+            "w_patrol_rate", "w_self_fixed_rate", "w_third_party_rate"]}),
+        (_("Public satisfaction (weight × (rate − 1): nothing lost without ratings)"), {
+            "fields": ["w_satisfaction_rate"]}),
         (_("Counts (weight × number)"), {"fields": ["w_overdue", "w_repeats", "w_points"]}),
     ]

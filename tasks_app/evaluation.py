@@ -1,9 +1,10 @@
 """The monthly evaluation (综合考评) per street, community, grid, road and department.
 
 One aggregate query per level and month computes every task indicator (plus one for rework
-events), so the cost is a scan of the month's tasks through the date indexes, not a query per
-unit: ``evaluate()`` makes six queries whatever the level or the size of the city (the units,
-the scheme, and the figures and rework of the month and of the month before).
+events and one for citizens' ratings), so the cost is a scan of the month's tasks through the
+date indexes, not a query per unit: ``evaluate()`` makes a fixed number of queries whatever the
+level or the size of the city (the units, the scheme, the published-month look-up, and the
+figures, rework and ratings of the month and of the month before).
 
 The rules as implemented (DESIGN.md section 3, "Monthly evaluation"), for a month [start, end):
 
@@ -34,9 +35,16 @@ The rules as implemented (DESIGN.md section 3, "Monthly evaluation"), for a mont
   third_party = registered from third_party, city_inspection or inspector finds.
   self_fixed (主动处置) = registered from patrol and fixed in time by the month's end (fix
   submitted before the end and by the deadline, and not since found late).
+* **群众满意度** (public satisfaction): the ratings citizens gave in the month (``public.Rating``,
+  by ``rated_at``) on the unit's tasks, attributed as the tasks are (departments at the month's
+  end); rated = ratings given, satisfied = 满意 or 基本满意; the rate is satisfied/rated. In
+  the score it counts against full satisfaction, weight x (rate - 1): a unit nobody rated loses
+  nothing (citizens, not the unit, decide whether to rate), and dissatisfaction costs points.
+  Void tasks' ratings count nowhere.
 * Rates (six decimals, halves up; null without a denominator): 结案率 closed/due, 按期结案率
   on_time/due, 返工率 rework events/closed, 延期率 extended/due, 主动发现率 patrol/registered,
-  主动处置率 self_fixed/registered, 第三方发现率 third_party/registered. Rework events are those
+  主动处置率 self_fixed/registered, 第三方发现率 third_party/registered, 群众满意度
+  satisfied/rated. Rework events are those
   of the month, attributed to their task's unit as above.
 * **Deduction points** (扣分): a problem found by others (every source but patrol) costs its
   category's points, x 2 for a repeat, in the month it was registered; a self-found one costs
@@ -46,7 +54,8 @@ The rules as implemented (DESIGN.md section 3, "Monthly evaluation"), for a mont
   closed late within that month, the month of its late closure. Summed over the months every
   task costs its points at most once and its late half at most once, and a month's points no
   longer change after it ends.
-* Score = the active scheme's base + Σ weight x indicator (rates, overdue, repeats, points),
+* Score = the active scheme's base + Σ weight x indicator (rates, overdue, repeats, points;
+  satisfaction as above),
   rounded to cents halves up. Units with something registered or due are ranked by score (equal
   scores share a rank, then by name); a unit with nothing registered or due is 无数据
   (``has_data`` false: no rates, no score, no rank) and listed after the ranked ones by name.
@@ -110,7 +119,7 @@ UNIT_KEY = {
 # Finds by others than the unit itself: charged their points when registered.
 THIRD_PARTY_SOURCES = (Source.THIRD_PARTY, Source.CITY_INSPECTION, Source.INSPECTOR)
 COUNTS = ("registered", "due", "closed", "on_time", "extended", "patrol", "self_fixed",
-          "third_party", "overdue", "repeats", "high_deduction", "rework")
+          "third_party", "overdue", "repeats", "high_deduction", "rework", "rated", "satisfied")
 RATES = {  # rate: (numerator, denominator)
     "closed_rate": ("closed", "due"),
     "on_time_rate": ("on_time", "due"),
@@ -119,7 +128,10 @@ RATES = {  # rate: (numerator, denominator)
     "patrol_rate": ("patrol", "registered"),
     "self_fixed_rate": ("self_fixed", "registered"),
     "third_party_rate": ("third_party", "registered"),
+    "satisfaction_rate": ("satisfied", "rated"),
 }
+# Rates scored against a full 100 %: weight x (rate - 1), nothing when there is no rate.
+SHORTFALL_RATES = frozenset({"satisfaction_rate"})
 DISPATCHING = (TaskEvent.Kind.ASSIGNED, TaskEvent.Kind.REASSIGNED)
 
 
@@ -144,6 +156,8 @@ class Row:
     repeats: int = 0
     high_deduction: int = 0
     rework: int = 0
+    rated: int = 0  # citizens' satisfaction ratings given in the month
+    satisfied: int = 0  # of them 满意 or 基本满意
     points: Decimal = Decimal("0")
     rates: dict[str, float | None] = field(default_factory=dict)
     score: Decimal | None = Decimal("0")
@@ -349,6 +363,21 @@ def _rework(level: str, start: datetime, end: datetime,
     return {r["unit"]: r["n"] for r in rows if r["unit"] is not None}
 
 
+def _ratings(level: str, start: datetime, end: datetime,
+             district: int | None = None) -> dict[int, dict[str, int]]:
+    """The citizens' ratings given in the month per unit: rated, and satisfied (满意 or
+    基本满意). One query over the month's ratings (``rated_at`` is indexed)."""
+    from .public.models import Rating
+
+    rows = (_scoped(Rating.objects.filter(rated_at__gte=start, rated_at__lt=end)
+                    .exclude(task__status=Status.VOID), district, "task__")
+            .annotate(unit=_unit(level, end, "task__")).values("unit")
+            .annotate(rated=Count("pk"),
+                      satisfied=Count("pk", filter=Q(level__gte=Rating.Level.FAIRLY)))
+            .order_by())
+    return {r.pop("unit"): r for r in rows if r["unit"] is not None}
+
+
 def _units(level: str, district: int | None = None) -> dict[int, str]:
     qs: QuerySet  # of the level's model
     if level == "department":
@@ -393,7 +422,7 @@ def score(row: Row, scheme: EvaluationScheme | dict[str, Decimal]) -> Decimal:
     for key, (num, den) in RATES.items():
         value = _exact_rate(getattr(row, num), getattr(row, den)) if getattr(row, den) else None
         if value is not None:
-            total += w[f"w_{key}"] * value
+            total += w[f"w_{key}"] * (value - 1 if key in SHORTFALL_RATES else value)
     total += w["w_overdue"] * row.overdue + w["w_repeats"] * row.repeats
     total += w["w_points"] * row.points
     # 四舍五入: halves round away from zero (as PostgreSQL's round() does), not to even.
@@ -416,12 +445,15 @@ def _compute(level: str, month: str, w: dict[str, Decimal], units: dict[int, str
     start, end = month_bounds(month)
     figures = _task_figures(level, start, end, district)
     rework = _rework(level, start, end, district)
+    ratings = _ratings(level, start, end, district)
     ranked, idle = [], []
     for unit_id, name in units.items():
         row = Row(level=level, unit_id=unit_id, name=name)
         for k, v in figures.get(unit_id, {}).items():
             setattr(row, k, v)
         row.rework = rework.get(unit_id, 0)
+        for k, v in ratings.get(unit_id, {}).items():
+            setattr(row, k, v)
         row.rates = {key: rate(getattr(row, num), getattr(row, den))
                      for key, (num, den) in RATES.items()}
         if row.registered or row.due:

@@ -35,6 +35,8 @@ COLUMNS: list[tuple[str, object, str]] = [  # field, header, number format
     ("self_fixed", _("Self-found and fixed on time"), "0"),
     ("self_fixed_rate", _("Self-fixed rate"), "0.0%"),
     ("third_party_rate", _("Third-party discovery rate"), "0.0%"),
+    ("rated", _("Citizens' ratings"), "0"),
+    ("satisfaction_rate", _("Public satisfaction rate"), "0.0%"),
     ("overdue", _("Overdue"), "0"),
     ("repeats", _("Repeated problems"), "0"),
     ("high_deduction", _("High-deduction problems"), "0"),

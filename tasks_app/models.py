@@ -581,6 +581,10 @@ class EvaluationScheme(models.Model):
                                             decimal_places=2, default=10)
     w_third_party_rate = models.DecimalField(_("weight: third-party discovery rate"),
                                              max_digits=6, decimal_places=2, default=-15)
+    # 群众满意度 counts against full satisfaction: weight × (rate − 1), so a unit nobody rated
+    # loses nothing and one rated only 满意 or 基本满意 loses nothing either.
+    w_satisfaction_rate = models.DecimalField(_("weight: public satisfaction rate"),
+                                              max_digits=6, decimal_places=2, default=10)
     w_overdue = models.DecimalField(_("weight: per overdue task"), max_digits=6,
                                     decimal_places=2, default=-1)
     w_repeats = models.DecimalField(_("weight: per repeated problem"), max_digits=6,

@@ -36,13 +36,15 @@ HOTSPOT_MIN = 3  # occurrences that make a place a hotspot (DESIGN.md, Repeats)
 INDICATORS = [
     ("score", "score"), ("registered", "count"), ("due", "count"), ("closed", "count"),
     ("closed_rate", "rate"), ("on_time_rate", "rate"), ("rework_rate", "rate"),
-    ("extension_rate", "rate"), ("patrol_rate", "rate"), ("third_party_rate", "rate"),
+    ("extension_rate", "rate"), ("patrol_rate", "rate"), ("self_fixed_rate", "rate"),
+    ("third_party_rate", "rate"), ("satisfaction_rate", "rate"),
     ("overdue", "count"), ("repeats", "count"), ("high_deduction", "count"),
     ("points", "points"),
 ]
 LABELS = {name: label for name, label, _fmt in COLUMNS}
 SUMMED = ("registered", "due", "closed", "on_time", "extended", "patrol", "self_fixed",
-          "third_party", "overdue", "repeats", "high_deduction", "rework", "points")
+          "third_party", "overdue", "repeats", "high_deduction", "rework", "rated", "satisfied",
+          "points")
 
 
 def report_month(now: datetime) -> str:

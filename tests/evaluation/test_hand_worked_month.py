@@ -78,6 +78,7 @@ from decimal import Decimal
 import time_machine
 
 from tasks_app import evaluation, services
+from tasks_app.evaluation import rate
 from tasks_app.models import EvaluationScheme, Task, TaskEvent
 from tasks_app.workflow import Status
 from tests.evaluation.conftest import MONTH
@@ -95,12 +96,14 @@ def cells(row) -> dict:
 def figures(level, unit_id, name, *, registered, due, closed, on_time, extended, patrol,
             self_fixed, third_party, overdue, repeats, high_deduction, rework, points, rates,
             score, rank, previous_rank, score_change, has_data=True,
-            last_two_months=False) -> dict:
+            last_two_months=False, rated=0, satisfied=0) -> dict:
+    # Nobody rated anything in the story (ratings: test_satisfaction.py).
     return {"level": level, "unit_id": unit_id, "name": name, "registered": registered,
             "due": due, "closed": closed, "on_time": on_time, "extended": extended,
             "patrol": patrol, "self_fixed": self_fixed, "third_party": third_party,
             "overdue": overdue, "repeats": repeats, "high_deduction": high_deduction,
-            "rework": rework, "points": points, **rates, "score": score, "rank": rank,
+            "rework": rework, "rated": rated, "satisfied": satisfied, "points": points,
+            **rates, "satisfaction_rate": rate(satisfied, rated), "score": score, "rank": rank,
             "previous_rank": previous_rank, "score_change": score_change, "has_data": has_data,
             "last_two_months": last_two_months}
 

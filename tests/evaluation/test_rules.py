@@ -126,5 +126,6 @@ def test_the_number_of_queries_is_fixed_per_level(world, level):
     for i in range(3):
         _report(world, at(2026, 11, 2 + i, 10, 0), world.point_g2 if i % 2 else None)
     _report(world, at(2026, 10, 20, 10, 0))
-    # The units, the scheme, the figures and rework of two months (and the publication look-up).
-    assert count() == empty <= 7
+    # The units, the scheme, the figures, rework and ratings of two months (and the publication
+    # look-up).
+    assert count() == empty <= 9
