@@ -393,6 +393,13 @@ class Authority:
             return ALLOWED
         return _refuse(_refusal(action))
 
+    def sees_citizen_contact(self, task: Task) -> bool:
+        """Whether they may see the phone and e-mail a citizen left with a report: the
+        supervisors of the task's place (district supervisor, street leader), to call back."""
+        if self.is_superuser:
+            return True
+        return bool(self.area.regions_for(SUPERVISOR_ROLES) & self._task_regions(task))
+
     def require(self, action: str, task: Task) -> None:
         """Raise the domain error of a refusal (the services' entry point)."""
         decision = self.can(action, task)

@@ -409,6 +409,9 @@ def task_verify(*, task: Task, actor: User, approved: bool, note: str = "",
         task.closed_late = bool(task.deadline and task.submitted_at
                                 and task.submitted_at > task.deadline)
         kind = Kind.APPROVED
+        # A citizen who reported it on the web and left an e-mail is told, after the commit.
+        from .public.services import queue_closure_mail
+        queue_closure_mail(task=task, at=now)
     else:
         note = _require_note(note, _("send a task back"))
         task.status = Status.IN_PROGRESS

@@ -30,7 +30,7 @@ from .. import authority, services
 from ..authority import Action, Authority
 from ..deadlines import light_at
 from ..errors import DomainError
-from ..models import Photo, Task, TaskEvent
+from ..models import Open311Request, Photo, Source, Task, TaskEvent
 from ..timeline import LEVEL_LABELS, timeline
 from ..workflow import CLOCK_RUNNING, Status
 from . import badges
@@ -203,6 +203,15 @@ def _extension(task: Task, entries) -> dict | None:
             "by": asked and (getattr(asked.actor, "officer", None) or asked.actor)}
 
 
+def _citizen_contact(task: Task, auth: Authority) -> dict | None:
+    """The phone and e-mail a citizen left (Open311 or the web form), for the supervisors of the
+    place only (authority); never shown to anyone else, never published."""
+    if task.source != Source.CITIZEN or not auth.sees_citizen_contact(task):
+        return None
+    filed = Open311Request.objects.filter(task=task).values("phone", "email").first()
+    return dict(filed) if filed and (filed["phone"] or filed["email"]) else None
+
+
 def render_page(request: HttpRequest, task: Task, auth: Authority, *,
                 bound: dict[str, wf.VersionForm] | None = None, errors: list[str] | None = None,
                 status: int = 200) -> TemplateResponse:
@@ -238,6 +247,7 @@ def render_page(request: HttpRequest, task: Task, auth: Authority, *,
         "extension": _extension(task, entries),
         "repeat_url": reverse("admin:tasks_app_task_change", args=[task.repeat_of_id])
         if task.repeat_of_id else "",
+        "citizen_contact": _citizen_contact(task, auth),
     }
     return TemplateResponse(request, "admin/tasks_app/task/workbench.html", context,
                             status=status)
