@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import Q
 from django.http import HttpResponseNotAllowed
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from gridmgmt.models import Region
@@ -104,6 +106,15 @@ class RepeatFilter(admin.SimpleListFilter):
         return queryset
 
 
+class TaskChangeList(ChangeList):
+    """The task list: its date drill-down does not read the tasks in scope (the
+    change_list template shows ``drilldown`` instead of Django's ``date_hierarchy`` tag)."""
+
+    @cached_property
+    def drilldown(self) -> dict | None:
+        return console_filters.date_drilldown(self)
+
+
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
     list_display = ["code", "title", "category", "status", badges.light_badge,
@@ -122,9 +133,15 @@ class TaskAdmin(admin.ModelAdmin):
     list_select_related = ["category", "grid", "assignee"]
     list_per_page = 50
     show_full_result_count = False
+    # Counts up to 10,000 ("more than 10,000 tasks"): counting a district's million tasks on
+    # every page read them all (the admin/tasks_app/task/pagination.html template says so).
+    paginator = console_filters.CappedPaginator
 
     def get_queryset(self, request):
         return selectors.tasks_visible_to(request.user)
+
+    def get_changelist(self, request, **kwargs):
+        return TaskChangeList
 
     def get_ordering(self, request):
         # A queue lists its most urgent task first.

@@ -25,7 +25,11 @@ FIGURES = ("n_all", "n_open", "n_overdue", "n_on_time", "n_late")
 def progress_annotations(user: AnyUser, now: datetime) -> dict:
     """Count annotations for a Campaign queryset, limited to the tasks the user may see (so a
     figure matches the task list it links to)."""
-    scope = Q() if user.is_superuser else Q(tasks__in=tasks_visible_to(user, at=now).values("pk"))
+    # The scope's subquery is limited to tasks of some campaign (the campaign_id index): as
+    # ``tasks__in=<every visible task>`` PostgreSQL hashed the whole scope, a district's million
+    # tasks, for a few hundred campaign tasks (1 s at 100k).
+    scope = Q() if user.is_superuser else Q(tasks__in=tasks_visible_to(user, at=now).filter(
+        campaign__isnull=False).values("pk"))
     live = scope & ~Q(tasks__status=Status.VOID)
     return {
         "n_all": Count("tasks", filter=live),

@@ -3,8 +3,13 @@ communities, a chosen community its grids (a district has too many grids for one
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -147,3 +152,90 @@ def queue_ordering(request) -> tuple | None:
     if queue is None or request.GET.get("o"):
         return None
     return queue.ordering
+
+
+# -- the list's count and date drill-down, without reading every task in scope -----------------
+
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``COUNT_CAP`` + 1 rows (``SELECT count(*) FROM (… LIMIT 10001)``): a
+    district's list says "more than 10,000" rather than counting a million tasks on each page
+    (the count read every task in scope). ``capped`` says whether the true count is larger;
+    pages run up to the cap."""
+
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        tasks = cast("QuerySet[Any]", self.object_list)  # the admin pages a queryset
+        n = tasks.order_by()[:COUNT_CAP + 1].count()
+        if n > COUNT_CAP:
+            self.capped = True
+            return COUNT_CAP
+        return n
+
+
+def date_drilldown(cl) -> dict | None:
+    """The date hierarchy's links (Django's ``date_hierarchy`` tag's context) without reading
+    the tasks in scope: Django's asks the database for the distinct years (then months, days)
+    of every task in scope, a scan of the whole table for a district. Here the years run from
+    the first report on record (one indexed MIN over the table) to this year, a year lists its
+    months up to now, a month its days up to today; choosing one filters the list as before."""
+    import datetime
+
+    from django.contrib.admin.views.main import ChangeList
+    from django.db.models import Min
+    from django.utils import formats, timezone
+    from django.utils.text import capfirst
+
+    if not isinstance(cl, ChangeList) or not cl.date_hierarchy:
+        return None
+    field = cl.date_hierarchy
+    year_field, month_field, day_field = (f"{field}__year", f"{field}__month", f"{field}__day")
+    generic = f"{field}__"
+
+    def number(key: str) -> int | None:
+        value = cl.params.get(key)
+        value = value[-1] if isinstance(value, list) else value
+        return int(value) if value is not None and str(value).isdigit() else None
+
+    def link(filters: dict) -> str:
+        return cl.get_query_string(filters, [generic])
+
+    today = timezone.localdate(clock.now())
+    year, month, day = number(year_field), number(month_field), number(day_field)
+    if year and month and day:
+        try:
+            chosen = datetime.date(year, month, day)
+        except ValueError:
+            return None
+        return {"show": True,
+                "back": {"link": link({year_field: year, month_field: month}),
+                         "title": capfirst(formats.date_format(chosen, "YEAR_MONTH_FORMAT"))},
+                "choices": [{"title": capfirst(formats.date_format(chosen,
+                                                                   "MONTH_DAY_FORMAT"))}]}
+    if not year:
+        first = cl.model._default_manager.aggregate(first=Min(field))["first"]
+        first_year = timezone.localtime(first).year if first else today.year
+        if first_year < today.year:
+            return {"show": True, "back": None,
+                    "choices": [{"link": link({year_field: str(y)}), "title": str(y)}
+                                for y in range(first_year, today.year + 1)]}
+        year = today.year
+    if year and month and 1 <= month <= 12:
+        start = datetime.date(year, month, 1)
+        days = [start + datetime.timedelta(days=i) for i in range(31)]
+        days = [d for d in days if d.month == month and d <= today]
+        return {"show": True, "back": {"link": link({year_field: year}), "title": str(year)},
+                "choices": [{"link": link({year_field: year, month_field: month,
+                                           day_field: d.day}),
+                             "title": capfirst(formats.date_format(d, "MONTH_DAY_FORMAT"))}
+                            for d in days]}
+    months = [datetime.date(year, m, 1) for m in range(1, 13)
+              if datetime.date(year, m, 1) <= today]
+    return {"show": True, "back": {"link": link({}), "title": _("All dates")},
+            "choices": [{"link": link({year_field: year, month_field: m.month}),
+                         "title": capfirst(formats.date_format(m, "YEAR_MONTH_FORMAT"))}
+                        for m in months]}
