@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Max, QuerySet, Value, When
 
 from gridmgmt.geometry import degree_box, haversine_m
 from gridmgmt.models import Officer
@@ -109,19 +109,36 @@ def repeat_hotspots(*, since: datetime, min_count: int = 3,
     ``since``) in which some report since ``since`` was at least the ``min_count``-th occurrence
     in its window. So the radius and window are the category's own, exactly as the escalation at
     report time judged them, and two reports of a place are never counted twice. ``tasks``
-    limits the search to a scope (``tasks_visible_to``). Two queries, whatever the size."""
+    limits the search to a scope (``tasks_visible_to``). Three queries, whatever the size."""
+    return hotspots_from(hotspot_rows(since=since, tasks=tasks), since=since,
+                         min_count=min_count)
+
+
+def hotspot_rows(*, since: datetime, tasks: QuerySet[Task] | None = None,
+                 extra: tuple[str, ...] = ()) -> list[tuple]:
+    """The rows ``repeat_hotspots`` chains, with the ``extra`` fields appended to each: a row
+    depends only on its own task, so the rows of a part of ``tasks`` are those of ``tasks``
+    filtered, and one read can serve many scopes (``hotspots_from`` per part). Three queries."""
     window = Category.objects.aggregate(days=Max("repeat_window_days"))["days"] or 0
     lookback = since - timedelta(days=window)
     base = (Task.objects.all() if tasks is None else tasks).exclude(status=Status.VOID)
-    repeated = Task.objects.filter(repeat_of__isnull=False, reported_at__gte=lookback)
-    rows = list(
-        base.filter(reported_at__gte=lookback)
-        .filter(Q(repeat_of__isnull=False) | Q(pk__in=repeated.values("repeat_of_id")))
-        .order_by("reported_at", "pk")
-        .values_list("pk", "repeat_of_id", "repeat_seq", "category_id", "category__name",
-                     "category__repeat_radius_m", "lng", "lat", "reported_at", "status",
-                     "grid__name")
-    )
+    # The repeats since the look-back and what they repeat, from the partial index on recent
+    # repeats (migration 0018, task_repeat_recent): a range of it, not every task reported
+    # since the look-back nor every repeat ever; then those tasks by id (the look-back is
+    # applied here: given to PostgreSQL, it walked every task since by date instead).
+    recent = Task.objects.filter(repeat_of__isnull=False, reported_at__gte=lookback)
+    candidates = {pk for pair in recent.values_list("pk", "repeat_of_id") for pk in pair}
+    # With none, an id no task has: the same queries whether or not there are repeats.
+    return [row for row in base.filter(pk__in=sorted(candidates) or [-1])
+            .order_by("reported_at", "pk")
+            .values_list("pk", "repeat_of_id", "repeat_seq", "category_id", "category__name",
+                         "category__repeat_radius_m", "lng", "lat", "reported_at", "status",
+                         "grid__name", *extra)
+            if row[8] >= lookback]
+
+
+def hotspots_from(rows: list[tuple], *, since: datetime, min_count: int = 3) -> list[Hotspot]:
+    """The hotspots of ``hotspot_rows`` (or of a part of them, in their order)."""
     parent = {row[0]: row[0] for row in rows}
 
     def root(pk: int) -> int:
