@@ -58,6 +58,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Gzips pages and JSON on their way out (config/compression.py): below WhiteNoise, which
+    # answers static files with their precompressed copies, above everything that writes a body.
+    "config.compression.TextGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tasks_app.language.UserLanguageMiddleware",  # the language cookie follows the user
     "django.middleware.locale.LocaleMiddleware",
