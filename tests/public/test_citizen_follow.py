@@ -157,3 +157,16 @@ class FailingBackend:
 
     def close(self):
         pass
+
+
+def test_the_periodic_pass_is_scheduled_and_its_job_is_registered(db):
+    from django.core.management import call_command
+    from django_celery_beat.models import PeriodicTask
+
+    from config.celery import app
+
+    call_command("setup_schedules", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    job = PeriodicTask.objects.get(task="public.send_closure_mails")
+    assert job.interval.every == 5
+    app.loader.import_default_modules()
+    assert "public.send_closure_mails" in app.tasks

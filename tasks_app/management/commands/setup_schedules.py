@@ -18,6 +18,8 @@ DEFAULTS: dict[str, tuple[str, dict[str, Any]]] = {
                        {"minute": "0", "hour": "9", "day_of_month": "1"}),
     # Roads and grids unpatrolled past their frequency alert their chiefs (once a period).
     "overdue patrol alerts": ("patrols.overdue_alerts", {"every": 15, "period": "minutes"}),
+    # The citizens' closure e-mails a first send (kicked on commit) could not deliver.
+    "citizens' closure e-mails": ("public.send_closure_mails", {"every": 5, "period": "minutes"}),
 }
 
 
