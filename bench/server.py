@@ -1,9 +1,15 @@
 """Start gunicorn on 127.0.0.1 for a benchmark, and run the HTTP load client in a second process.
 
 The server gets the bench database and production settings (DEBUG off, compressed manifest static
-files from a collectstatic of its own), with HTTPS redirects and secure cookies off because the
-client speaks plain HTTP on loopback. Runtime files (broker queue, media) go to a temporary
-directory, never the project's var/.
+files from a collectstatic of its own, Redis for the cache, the throttles' counts and the job
+broker, as in production), with HTTPS redirects and secure cookies off because the client speaks
+plain HTTP on loopback. Runtime files (media) go to a temporary directory, never the project's
+var/.
+
+Redis: ``BENCH_REDIS_URL``, default ``redis://127.0.0.1:6379/13``, a database number of the
+benchmarks' own. ``python -m bench`` flushes it before and after each benchmark, so no throttle
+count or cached page carries over from one run to the next, and the jobs that requests enqueue
+(nothing consumes them here) do not pile up.
 """
 
 from __future__ import annotations
@@ -23,6 +29,29 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC_ROOT = Path(tempfile.gettempdir()) / "gridtasks-bench-static"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
+
+
+def redis_url() -> str:
+    """The benchmarks' Redis database (``BENCH_REDIS_URL``)."""
+    return os.environ.get("BENCH_REDIS_URL") or DEFAULT_REDIS_URL
+
+
+def flush_redis() -> int:
+    """Empty the benchmarks' Redis database; returns how many keys it held. Refuses to run
+    without Redis: production has it, and a benchmark without it would flatter the figures."""
+    import redis
+
+    url = redis_url()
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=5)
+        keys = int(client.dbsize())
+        client.flushdb()
+    except redis.RedisError as exc:
+        raise SystemExit(f"benchmarks run with Redis as production does; {url}: {exc}") from exc
+    finally:
+        client.close()
+    return keys
 
 
 def free_port() -> int:
@@ -42,9 +71,9 @@ def server_env(var_dir: str, **extra: str) -> dict[str, str]:
         "SECURE_SSL_REDIRECT": "false", "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false", "SECURE_HSTS_SECONDS": "0",
         "ALLOWED_HOSTS": "127.0.0.1", "VAR_DIR": var_dir, "MEDIA_ROOT": f"{var_dir}/media",
-        "STATIC_ROOT": str(STATIC_ROOT), "LOG_LEVEL": "WARNING", **extra,
+        "STATIC_ROOT": str(STATIC_ROOT), "LOG_LEVEL": "WARNING", "REDIS_URL": redis_url(),
+        **extra,
     })
-    env.pop("REDIS_URL", None)
     return env
 
 
@@ -58,7 +87,7 @@ def gunicorn(*, workers: int, settings: str = "config.settings",
              probe: str = "/api/v1/") -> Iterator[str]:
     """Yield the base URL of a gunicorn serving the bench database on a free loopback port."""
     with tempfile.TemporaryDirectory(prefix="gridtasks-bench-") as var_dir:
-        for sub in ("log", "media", "broker/queue", "broker/processed", "broker/control"):
+        for sub in ("log", "media"):
             Path(var_dir, sub).mkdir(parents=True, exist_ok=True)
         env = server_env(var_dir, DJANGO_SETTINGS_MODULE=settings)
         collectstatic(env)
