@@ -98,6 +98,7 @@ def test_the_harness_runs_the_load_test_last_and_the_sweep_at_both_sizes():
     args = argparse.Namespace(tasks=1_000_000, crossings=None, seconds=5.0, concurrency=None,
                               workers=None, days=None)
     assert "--tasks" not in harness.command("sweep", args)
+    assert "--tasks" not in harness.command("console", args)
     assert "--tasks" not in harness.command("page_weight", args)
     assert harness.command("intake", args)[-4:] == ["--tasks", "1000000", "--seconds", "5.0"]
     args.tasks = 100_000
