@@ -38,6 +38,8 @@ def open_nearby(*, category: Category, lng: float, lat: float, at) -> Nearby:
     shown = set(Task.objects.filter(public_q(), pk__in=[t.pk for t in found])
                 .values_list("pk", flat=True)) if found else set()
     public = [t for t in found if t.pk in shown]
+    for t in public:
+        t.category = category  # all of it: no query per problem listed
     return Nearby(public=public[:MAX_NEARBY], internal=len(found) - len(public))
 
 

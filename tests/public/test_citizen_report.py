@@ -223,3 +223,22 @@ def test_the_citizens_contact_shows_on_the_workbench_to_supervisors_in_scope_onl
     assert page.status_code == 200
     assert "13800000000" not in page.content.decode()
     assert "li@example.com" not in page.content.decode()
+
+
+def test_the_public_pages_cost_a_few_queries_however_many_problems_there_are(
+        client, world, django_assert_num_queries):
+    lng, lat = world.point_g1
+    for _ in range(6):  # open problems nearby, all listed
+        services.task_report(reporter=None, category=world.category, lng=lng, lat=lat,
+                             source=Source.HOTLINE)
+    shown = Task.objects.latest("pk")
+    client.get(URL)  # the map's frame is cached from here on
+    with django_assert_num_queries(1):  # the categories
+        assert client.get(URL).status_code == 200
+    # The category, the problems in the repeat window nearby, which of them are public.
+    with django_assert_num_queries(3):
+        body = client.get(reverse("public:report-nearby"), {
+            "category": world.category.pk, "lng": lng, "lat": lat}).json()
+    assert len(body["ids"]) == 5  # at most five are listed
+    with django_assert_num_queries(1):
+        assert client.get(reverse("public:problem", args=[shown.code])).status_code == 200
