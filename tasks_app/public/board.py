@@ -56,11 +56,11 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(_("%(month)s has not begun.") % {"month": month})
     data = selectors.board(region, month)
     figures = [{**f, "time_unit_label": _time_unit(f["time_unit"])} for f in data["figures"]]
-    trail = []
+    trail: list[Region] = []
     node = region.parent
     while node is not None:
         trail.insert(0, node)
-        node = node.parent if node.parent_id else None
+        node = node.parent
     return _headers(render(request, "public/board_unit.html", {
         "unit": region, "trail": trail, "children": selectors.children(region),
         "month": month, "current_month": month == selectors.month_of(),

@@ -15,7 +15,7 @@ over all tasks. ``board`` caches the whole figure set per unit and month for a s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -34,8 +34,8 @@ RECENT_RESULTS = 12
 MAP_MARKERS = 500
 # The ranking level shown on a unit's board: a district ranks its streets, a street its
 # communities, a community its grids.
-RANKED_LEVEL = {Region.Level.DISTRICT: "street", Region.Level.STREET: "community",
-                Region.Level.COMMUNITY: "grid"}
+RANKED_LEVEL: dict[str, str] = {Region.Level.DISTRICT: "street", Region.Level.STREET: "community",
+                                 Region.Level.COMMUNITY: "grid"}
 
 
 def public_q(prefix: str = "") -> Q:
@@ -73,8 +73,8 @@ def unit_grid_ids(unit: Region) -> list[int]:
 
 def district_of(unit: Region) -> Region:
     node = unit
-    while node.parent_id is not None:
-        node = node.parent  # at most two steps: community → street → district
+    while node.parent is not None:  # at most two steps: community → street → district
+        node = node.parent
     return node
 
 
@@ -279,11 +279,3 @@ def result(task_id: int) -> dict | None:
     out["street"] = task.grid.community.parent.name if task.grid.community.parent else ""
     return out
 
-
-def month_window(month: str) -> tuple[datetime, datetime]:
-    return month_bounds(month)
-
-
-def is_future(month: str) -> bool:
-    start, _end = month_bounds(month)
-    return start > clock.now() + timedelta(0)

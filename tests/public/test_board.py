@@ -8,12 +8,15 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
 from tasks_app import services
 from tasks_app.evaluation_services import evaluation_publish, review_write
 from tasks_app.models import Photo, Source
+from tests import factories as f
 from tests.evaluation.conftest import photo
 from tests.evaluation.story import bureau_admin
 from tests.exif import has_gps_or_camera, jpeg_with_gps
@@ -203,3 +206,43 @@ def test_the_board_is_cached_per_unit_and_month(client, world):
     assert figures(board(client, w.street2))["reported"] == 1   # another unit: computed now
     cache.clear()
     assert figures(board(client, w.district))["reported"] == 2
+
+
+def _queries(client, url) -> int:
+    cache.clear()
+    with time_machine.travel(DEC, tick=False), CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_each_page_costs_the_same_queries_however_many_tasks(client, world):
+    """A board reads a fixed number of queries on a cache miss (none counts over all tasks),
+    and only the place itself on a hit; a result page likewise."""
+    w = world
+    admin = bureau_admin(w)
+    first = close(report(w, Source.CITIZEN))
+    with time_machine.travel(DEC, tick=False):
+        evaluation_publish(month="2026-11", actor=admin)
+        review_write(month="2026-11", level="street", unit_id=w.street1.pk, actor=admin,
+                     comment="点评")
+    pages = [reverse("public:board_unit", args=[unit.pk]) + "?month=2026-11"
+             for unit in (w.district, w.street1, w.community1)]
+    result = reverse("public:board_result", args=[first.pk])
+    before = [_queries(client, url) for url in [*pages, result]]
+    other = f.CategoryFactory(code="BANNER", name="违规横幅", time_limit=2)
+    for i in range(6):
+        lng, lat = w.point_g1
+        where = (lng - 0.0006 * (i + 1), lat - 0.002)
+        task = report(w, (Source.CITIZEN, Source.HOTLINE, Source.MEDIA)[i % 3], where)
+        if i % 2:
+            close(task)
+        with time_machine.travel(NOV, tick=False):
+            services.task_report(reporter=w.inspector.user, category=other, lng=where[0],
+                                 lat=where[1] + 0.001, source="citizen")
+    after = [_queries(client, url) for url in [*pages, result]]
+    assert after == before, (before, after)
+    assert figures(board(client, w.district))["reported"] == 13  # the board did grow
+    with time_machine.travel(DEC, tick=False), CaptureQueriesContext(connection) as hit:
+        client.get(pages[0])  # cached by the call above
+    assert len(hit.captured_queries) <= 2  # the place and its streets
+    assert before[0] <= 15, before
