@@ -168,5 +168,8 @@ def main(argv: list[str] | None = None) -> int:
             "seconds": round((finished - started).total_seconds()), "exit": codes,
             "load": load(),
         }) + "\n")
+    from bench import table
+
+    print("\n" + table.table(table.read(path)) + "\n")
     print(f"# results in {path}; python -m bench table {path}", flush=True)
     return 0 if all(code == 0 for code in codes.values()) else 1
