@@ -1,11 +1,18 @@
-"""The escalation sweep: lights and the ladder, set-based.
+"""The escalation sweep: lights and the ladder, set-based, one row version per task.
 
 A sweep touches only running tasks whose ``next_escalation_at`` has passed (a partial index keeps
-a sweep with nothing to do at one index probe, whatever the table size). Each level is claimed
-with one conditional ``UPDATE … WHERE escalation_level < L … RETURNING id``: a row another sweep
-already moved is not returned, so two sweeps at once, or a sweep run twice, cross each
-(task, level) once. The claim, the Escalation rows and the outbox rows commit together, so a crash
-loses nothing and repeats nothing.
+a sweep with nothing to do at one index probe, whatever the table size). It locks them
+(``SELECT … FOR UPDATE``, in id order so two sweeps never deadlock) and reads, with each task's
+level, the level the sweep moves it to; then one ``UPDATE`` per batch of those ids sets the
+level, the light, 督办 and the next check together. A task another sweep moved meanwhile is
+re-read once that sweep commits: its next check is then in the future, so it is no longer
+due and is skipped; a sweep run twice, or two at once, therefore cross each (task, level)
+once. The lock, the Escalation rows and the outbox rows commit together, so a crash loses
+nothing and repeats nothing.
+
+Each task is written once: the task table has about twenty indexes, and every row version
+rewrites them all (bench/README.md, sweep: three passes, one for the claim, one for the light,
+one for the next check, cost three times as much).
 """
 
 from __future__ import annotations
@@ -14,7 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
-from django.db.models import Case, F, Field, Value, When
+from django.db.models import BooleanField, Case, DateTimeField, F, Q, SmallIntegerField, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Least, NullIf
 
 from . import notify
@@ -25,6 +33,7 @@ from .workflow import CLOCK_RUNNING
 LEVEL_FIELD = {0: "yellow_at", 1: "deadline", 2: "level2_at", 3: "level3_at"}
 # Stands in for "never" inside LEAST(), which treats NULL differently on each database.
 _FAR = datetime(9000, 1, 1, tzinfo=UTC)
+_NEVER = Value(None, output_field=DateTimeField())
 
 
 @dataclass
@@ -39,33 +48,17 @@ class SweepResult:
         return out
 
 
-def _claim_level(level: int, now: datetime) -> list[int]:
-    table = Task._meta.db_table
-    field = Task._meta.get_field(LEVEL_FIELD[level])
-    assert isinstance(field, Field)
-    column = field.column
-    running = list(CLOCK_RUNNING)
-    placeholders = ", ".join(["%s"] * len(running))
-    sql = (
-        f"UPDATE {table} SET escalation_level = %s, "  # noqa: S608 - identifiers are ours
-        f"supervised = CASE WHEN %s THEN TRUE ELSE supervised END "
-        f"WHERE next_escalation_at <= %s AND status IN ({placeholders}) "
-        f"AND escalation_level < %s AND {column} <= %s RETURNING id"
-    )
-    when = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [level, level == 3, when, *running, level, when])
-        return [row[0] for row in cursor.fetchall()]
+def _crosses(level: int, now: datetime) -> Q:
+    """The task stands below ``level`` and the level's threshold has passed."""
+    return Q(escalation_level__lt=level, **{f"{LEVEL_FIELD[level]}__lte": now})
 
 
-def next_check_expression():
-    """The SQL twin of deadlines.next_check(): the earliest pending light change or level."""
-    light_next = Case(When(light=Light.GREEN, then=F("yellow_at")),
-                      When(light=Light.YELLOW, then=F("deadline")), default=Value(None))
-    level_next = Case(*[When(escalation_level=lvl - 1, then=F(name))
-                        for lvl, name in LEVEL_FIELD.items()], default=Value(None))
-    far = Value(_FAR)
-    return NullIf(Least(Coalesce(light_next, far), Coalesce(level_next, far)), far)
+def level_expression(now: datetime):
+    """The level after a sweep at ``now``: the highest level whose threshold has passed, if it
+    is above the task's level (highest first: a task that passed several thresholds since the
+    last sweep crosses the highest one and its people are told once, with everyone up to it)."""
+    return Case(*[When(_crosses(lvl, now), then=Value(lvl)) for lvl in (3, 2, 1, 0)],
+                default=F("escalation_level"), output_field=SmallIntegerField())
 
 
 def light_expression(now: datetime):
@@ -73,26 +66,83 @@ def light_expression(now: datetime):
                 When(yellow_at__lte=now, then=Value(Light.YELLOW)), default=Value(Light.GREEN))
 
 
+def next_check_expression(now: datetime):
+    """The SQL twin of deadlines.next_check() applied to the light and level the sweep at
+    ``now`` leaves (the expression reads the row before the sweep, as an UPDATE's SET does): the
+    earliest pending light change or level."""
+    # The light's next change: green → yellow_at, yellow → deadline, red → none.
+    light_next = Case(When(deadline__lte=now, then=_NEVER),
+                      When(yellow_at__lte=now, then=F("deadline")), default=F("yellow_at"))
+    # The next level's threshold: level L → the threshold of L + 1, none after 3.
+    after = {3: _NEVER, 2: F("level3_at"), 1: F("level2_at"), 0: F("deadline")}
+    unchanged = Case(*[When(escalation_level=lvl - 1, then=F(name))
+                       for lvl, name in LEVEL_FIELD.items()], default=_NEVER)
+    level_next = Case(*[When(_crosses(lvl, now), then=after[lvl]) for lvl in (3, 2, 1, 0)],
+                      default=unchanged)
+    far = Value(_FAR)
+    return NullIf(Least(Coalesce(light_next, far), Coalesce(level_next, far)), far)
+
+
+def _due(now: datetime):
+    return Task.objects.filter(next_escalation_at__lte=now, status__in=CLOCK_RUNNING)
+
+
+def _batches(ids: list[int]):
+    """Filters for ``ids``, a few at a time: on PostgreSQL one ``= ANY(array)`` (a single
+    parameter: no statement of thousands of placeholders to compile, send and plan); elsewhere
+    ``IN`` lists that fit the parameter limit beside the UPDATE's own (``now`` twenty times)."""
+    if connection.vendor == "postgresql":
+        column = f'"{Task._meta.db_table}"."{Task._meta.pk.column}"'
+        yield RawSQL(f"{column} = ANY(%s)", (ids,), output_field=BooleanField())
+        return
+    size = (connection.features.max_query_params or 10_000) - 100
+    for start in range(0, len(ids), size):
+        yield Q(pk__in=ids[start:start + size])
+
+
+_ESCALATIONS_SQL = """
+INSERT INTO {table} (task_id, level, reason, crossed_at)
+WITH crossing (task_id, level) AS ({crossings}),
+ladder (level) AS (VALUES (0), (1), (2), (3))
+SELECT c.task_id, l.level, %s, %s FROM crossing c JOIN ladder l ON l.level <= c.level
+WHERE 1 = 1
+ON CONFLICT DO NOTHING
+"""
+
+
+def _record_escalations(crossings: list[tuple[int, int]], now: datetime) -> None:
+    """Escalation rows for levels 0 to the one crossed, set-based (a level already recorded,
+    by a repeat or an urge, is kept as it is)."""
+    when = connection.ops.adapt_datetimefield_value(now)
+    tail = [Escalation.Reason.TIME, when]
+    with connection.cursor() as cursor:
+        for source, params in notify.rows_source(crossings, ("BIGINT", "SMALLINT"),
+                                                 spare_params=len(tail)):
+            cursor.execute(_ESCALATIONS_SQL.format(crossings=source,
+                                                   table=Escalation._meta.db_table),
+                           params + tail)
+
+
 @transaction.atomic
 def sweep(now: datetime) -> SweepResult:
     result = SweepResult()
-    crossings: list[tuple[int, int]] = []
-    claimed: set[int] = set()
-    # Highest level first: a task that passed several thresholds since the last sweep crosses
-    # the highest one and its people are told once, with everyone up to that level.
-    for level in (3, 2, 1, 0):
-        ids = [pk for pk in _claim_level(level, now) if pk not in claimed]
-        claimed.update(ids)
-        result.crossed[level] = len(ids)
-        crossings.extend((pk, level) for pk in ids)
-        Escalation.objects.bulk_create(
-            [Escalation(task_id=pk, level=lvl, reason=Escalation.Reason.TIME, crossed_at=now)
-             for pk in ids for lvl in range(0, level + 1)],
-            ignore_conflicts=True,
-        )
-    due = Task.objects.filter(next_escalation_at__lte=now, status__in=CLOCK_RUNNING)
-    result.lights_checked = due.update(light=light_expression(now))
-    due.update(next_escalation_at=next_check_expression())
+    # Lock the due tasks and read where each one goes. A row another sweep is writing is waited
+    # for and re-read; if that sweep moved it, it is no longer due and is not returned.
+    due = list(_due(now).select_for_update().order_by("pk").annotate(to=level_expression(now))
+               .values_list("pk", "escalation_level", "to"))
+    crossings = [(pk, to) for pk, was, to in due if to > was]
+    if due:
+        for only in _batches([pk for pk, _was, _to in due]):
+            # One row version per task: level, 督办 (level 3), light and next check together.
+            result.lights_checked += _due(now).filter(only).update(
+                escalation_level=level_expression(now),
+                supervised=Case(When(_crosses(3, now), then=Value(True)),
+                                default=F("supervised")),
+                light=light_expression(now),
+                next_escalation_at=next_check_expression(now))
+    for _pk, to in crossings:
+        result.crossed[to] += 1
+    _record_escalations(crossings, now)
     if crossings:
         result.alerts = notify.create_alerts(crossings, now=now)
     return result

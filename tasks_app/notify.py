@@ -69,6 +69,14 @@ def _ladder_holders(places: list[Place], now: datetime) -> dict[tuple[str, int],
     return holders
 
 
+def ladder(crossings: list[tuple[int, int]], now: datetime) -> dict[tuple[int, int], list[int]]:
+    """Who each (task id, level) crossing tells, in Python: the rule create_alerts() runs in SQL
+    (tests/escalation/test_sweep_set_based.py checks the two agree)."""
+    places = _places([pk for pk, _ in crossings])
+    holders = _ladder_holders(list(places.values()), now)
+    return {(pk, level): recipients_for(places[pk], level, holders) for pk, level in crossings}
+
+
 def recipients_for(place: Place, level: int, holders) -> list[int]:
     """DESIGN.md's ladder, as officer ids: 0 the assignee; 1 + the road chief (task on a road)
     and the community head; 2 + the street leader; 3 + the district supervisors."""
@@ -85,26 +93,86 @@ def recipients_for(place: Place, level: int, holders) -> list[int]:
     return list(dict.fromkeys(people))
 
 
+# The ladder of recipients_for() as one INSERT … SELECT (INSERT first: Python's sqlite3 counts
+# rows only for statements that begin with INSERT), for any number of crossings: who holds
+# each role is read as of ``now`` (duties valid then), the outbox's unique constraint drops a
+# person already told of that level, and UNION drops one person holding two of the roles.
+_LADDER_SQL = """
+INSERT INTO {notification} (kind, task_id, level, period, recipient_id, email, context, status,
+                            attempts, last_error, next_attempt_at, created_at)
+WITH crossing (task_id, level, kind) AS ({crossings}),
+place AS (
+    SELECT c.task_id, c.level, c.kind, t.assignee_id, t.road_id, g.community_id,
+           cm.parent_id AS street_id, st.parent_id AS district_id
+    FROM crossing c JOIN {task} t ON t.id = c.task_id
+    LEFT JOIN {grid} g ON g.id = t.grid_id
+    LEFT JOIN {region} cm ON cm.id = g.community_id
+    LEFT JOIN {region} st ON st.id = cm.parent_id),
+holder AS (
+    SELECT role, road_id, region_id, officer_id FROM {duty}
+    WHERE valid_from <= %s AND (valid_to IS NULL OR valid_to > %s)),
+told AS (
+    SELECT task_id, level, kind, assignee_id AS officer_id FROM place
+    WHERE assignee_id IS NOT NULL
+    UNION SELECT p.task_id, p.level, p.kind, h.officer_id FROM place p
+    JOIN holder h ON h.role = %s AND h.road_id = p.road_id WHERE p.level >= 1
+    UNION SELECT p.task_id, p.level, p.kind, h.officer_id FROM place p
+    JOIN holder h ON h.role = %s AND h.region_id = p.community_id WHERE p.level >= 1
+    UNION SELECT p.task_id, p.level, p.kind, h.officer_id FROM place p
+    JOIN holder h ON h.role = %s AND h.region_id = p.street_id WHERE p.level >= 2
+    UNION SELECT p.task_id, p.level, p.kind, h.officer_id FROM place p
+    JOIN holder h ON h.role = %s AND h.region_id = p.district_id WHERE p.level >= 3)
+SELECT told.kind, told.task_id, told.level, '', told.officer_id, o.email, %s, %s, 0, '', %s, %s
+FROM told JOIN {officer} o ON o.id = told.officer_id
+WHERE 1 = 1
+ON CONFLICT DO NOTHING
+"""
+
+
+def rows_source(rows: list[tuple], types: tuple[str, ...], *, spare_params: int = 0):
+    """Yield (SQL, params) pairs, each a row source of some of ``rows`` (tuples of ``types``)
+    for a statement's CTE: on PostgreSQL one array per column (``unnest``, a few parameters
+    whatever the count: no long statement to build, parse and plan); elsewhere ``VALUES``
+    lists in batches that fit the parameter limit with ``spare_params`` left over."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        yield f"SELECT * FROM unnest({arrays})", [list(col) for col in zip(*rows, strict=True)]
+        return
+    one = "(" + ", ".join(f"CAST(%s AS {t})" for t in types) + ")"
+    size = ((connection.features.max_query_params or 10_000) - spare_params) // len(types)
+    for start in range(0, len(rows), size):
+        batch = rows[start:start + size]
+        yield "VALUES " + ", ".join([one] * len(batch)), [x for row in batch for x in row]
+
+
 def create_alerts(crossings: list[tuple[int, int]], *, now: datetime,
                   kind: str | None = None) -> int:
-    """Outbox rows for (task id, level) crossings. Must run inside the crossing's transaction."""
-    places = _places([pk for pk, _ in crossings])
-    holders = _ladder_holders(list(places.values()), now)
-    told = {(pk, level): recipients_for(places[pk], level, holders) for pk, level in crossings}
-    emails = dict(Officer.objects.filter(pk__in={o for ids in told.values() for o in ids})
-                  .values_list("pk", "email"))
-    rows: list[Notification] = []
-    for (pk, level), people in told.items():
-        row_kind = kind or (Notification.Kind.YELLOW_WARNING if level == 0
-                            else Notification.Kind.ESCALATION)
-        rows.extend(
-            Notification(kind=row_kind, task_id=pk, level=level, recipient_id=officer_id,
-                         email=emails.get(officer_id, ""), created_at=now, next_attempt_at=now)
-            for officer_id in people)
-    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
-    if rows:
+    """Outbox rows for (task id, level) crossings, told to recipients_for()'s people, set-based:
+    one statement per few thousand crossings. Must run inside the crossing's transaction.
+    Returns how many rows it added (a person already told of that level is not added)."""
+    from gridmgmt.models import Grid, Region
+
+    sql = _LADDER_SQL.format(
+        crossings="{crossings}", task=Task._meta.db_table, grid=Grid._meta.db_table,
+        region=Region._meta.db_table, duty=Duty._meta.db_table,
+        notification=Notification._meta.db_table, officer=Officer._meta.db_table)
+    when = connection.ops.adapt_datetimefield_value(now)
+    context = Notification._meta.get_field("context").get_db_prep_save({}, connection)
+    tail = [when, when, Role.ROAD_CHIEF, Role.COMMUNITY_HEAD, Role.STREET_LEADER,
+            Role.DISTRICT_SUPERVISOR, context, Notification.Status.PENDING, when, when]
+    rows = [(pk, level, kind or (Notification.Kind.YELLOW_WARNING if level == 0
+                                 else Notification.Kind.ESCALATION)) for pk, level in crossings]
+    added = 0
+    with connection.cursor() as cursor:
+        for source, params in rows_source(rows, ("BIGINT", "SMALLINT", "VARCHAR(20)"),
+                                          spare_params=len(tail)):
+            cursor.execute(sql.format(crossings=source), params + tail)
+            added += max(cursor.rowcount, 0)
+    if added:
         kick_sender_on_commit()
-    return len(rows)
+    return added
 
 
 def kick_sender_on_commit() -> None:
