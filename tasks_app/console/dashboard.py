@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Case, Count, DateField, Q, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -136,18 +137,43 @@ def _bar_chart(rows: list[dict]) -> dict:
     }
 
 
-def _per_day(qs, field_name: str, since: datetime) -> dict[date, int]:
+def _trend_counts(tasks, now: datetime, start: datetime) -> dict[str, dict[date, int]]:
+    """Reported (not void), closed and late tasks per day since ``start``, in one read of the
+    tasks: each series was a query of its own, each walking the 90 days' tasks through its own
+    date index one row at a time (at a million tasks, three walks of about 120,000 rows); one
+    bitmap scan of the three indexes reads each task once. The series keep their definitions:
+    a task counts on its report day unless void, on its closing day when closed, on its
+    deadline's day when late now (``states.late``) and the deadline has passed."""
     tz = timezone.get_current_timezone()
-    rows = qs.filter(**{f"{field_name}__gte": since}).annotate(
-        day=TruncDate(field_name, tzinfo=tz)).values("day").annotate(n=Count("pk")).order_by()
-    return {r["day"]: r["n"] for r in rows}
+    series = {
+        "new": (~Q(status=Status.VOID) & Q(reported_at__gte=start), "reported_at"),
+        "closed": (Q(status=Status.CLOSED, closed_at__gte=start), "closed_at"),
+        "late": (states.late(now) & Q(deadline__gte=start, deadline__lte=now), "deadline"),
+    }
+    rows = tasks.filter(Q(reported_at__gte=start) | Q(closed_at__gte=start)
+                        | Q(deadline__gte=start, deadline__lte=now)).annotate(**{
+        f"{key}_day": Case(When(q, then=TruncDate(field_name, tzinfo=tz)), default=None,
+                           output_field=DateField())
+        for key, (q, field_name) in series.items()}).order_by().values_list(
+        *(f"{key}_day" for key in series))
+    sql, params = rows.query.sql_with_params()
+    # A CTE read three times (PostgreSQL materializes it once): one GROUP BY per series.
+    union = " UNION ALL ".join(
+        f"SELECT '{key}', {key}_day, COUNT(*) FROM s WHERE {key}_day IS NOT NULL "
+        f"GROUP BY {key}_day" for key in series)
+    out: dict[str, dict[date, int]] = {key: {} for key in series}
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH s ({', '.join(f'{k}_day' for k in series)}) AS ({sql}) {union}",
+                       params)
+        for key, day, n in cursor.fetchall():
+            out[key][day if isinstance(day, date) else date.fromisoformat(day)] = n
+    return out
 
 
 def _trend(tasks, now: datetime) -> dict:
     start = states.day_start(now, TREND_DAYS - 1)
-    new = _per_day(tasks.exclude(status=Status.VOID), "reported_at", start)
-    closed = _per_day(tasks.filter(status=Status.CLOSED), "closed_at", start)
-    late = _per_day(tasks.filter(states.late(now), deadline__lte=now), "deadline", start)
+    counts = _trend_counts(tasks, now, start)
+    new, closed, late = counts["new"], counts["closed"], counts["late"]
     days = [start.date() + timedelta(days=i) for i in range(TREND_DAYS)]
     return {
         "labels": [f"{d:%m-%d}" for d in days],

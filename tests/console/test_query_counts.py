@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from gridmgmt import clock
+from tasks_app.console import dashboard
 from tasks_app.console import filters as console_filters
 from tasks_app.models import Campaign, Task
 
@@ -141,3 +142,64 @@ def test_the_date_drill_down_lists_years_months_and_days_without_reading_the_tas
                                               "reported_at__day": today.day})
     assert [t.pk for t in page.context["cl"].result_list] == \
         list(Task.objects.filter(reported_at__year=today.year).values_list("pk", flat=True))
+
+
+# -- the dashboard's trend: one read, the same figures --------------------------------------------
+
+def _trend_before(tasks, now):
+    """The trend's series as the dashboard computed them before (one query each)."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncDate
+
+    from tasks_app.console import states
+    from tasks_app.workflow import Status
+
+    start = states.day_start(now, dashboard.TREND_DAYS - 1)
+    tz = timezone.get_current_timezone()
+
+    def per_day(qs, field_name):
+        rows = qs.filter(**{f"{field_name}__gte": start}).annotate(
+            day=TruncDate(field_name, tzinfo=tz)).values("day").annotate(
+            n=Count("pk")).order_by()
+        return {r["day"]: r["n"] for r in rows}
+
+    return {"new": per_day(tasks.exclude(status=Status.VOID), "reported_at"),
+            "closed": per_day(tasks.filter(status=Status.CLOSED), "closed_at"),
+            "late": per_day(tasks.filter(states.late(now), deadline__lte=now), "deadline")}
+
+
+def test_the_dashboard_trend_read_once_gives_the_figures_it_gave_before(world):
+    from datetime import timedelta
+
+    from tasks_app.console import states
+    from tasks_app.selectors import tasks_visible_to
+    from tasks_app.workflow import Status
+
+    now = clock.now()
+    tasks = [report(world, g1_point(i) if i % 3 else g2_point(i)) for i in range(24)]
+    statuses = [Status.CLOSED, Status.VOID, Status.IN_PROGRESS, Status.SUBMITTED,
+                Status.ON_HOLD, Status.ASSIGNED]
+    for i, task in enumerate(tasks):
+        reported = now - timedelta(days=(i * 7) % 120, hours=i)  # some before the 90 days
+        deadline = reported + timedelta(days=(i % 5) * 3, hours=5)
+        status = statuses[i % len(statuses)]
+        Task.objects.filter(pk=task.pk).update(
+            status=status, reported_at=reported, deadline=deadline,
+            closed_at=deadline + timedelta(hours=(i % 3 - 1) * 30)
+            if status == Status.CLOSED else None,
+            closed_late=status == Status.CLOSED and i % 3 == 2,
+            submitted_at=deadline + timedelta(hours=(i % 2) * 10 - 5)
+            if status == Status.SUBMITTED else None,
+            hold_started_at=deadline - timedelta(hours=(i % 2) * 10 - 5)
+            if status == Status.ON_HOLD else None)
+    start = states.day_start(now, dashboard.TREND_DAYS - 1)
+    scopes = [Task.objects.all()] + [tasks_visible_to(getattr(world, who).user, at=now)
+                                     for who in ("supervisor", "street_leader",
+                                                 "other_street_leader", "grid_officer")]
+    for scope in scopes:
+        before = _trend_before(scope, now)
+        assert sum(sum(series.values()) for series in before.values()) > 0 or \
+            not scope.exists()
+        assert dashboard._trend_counts(scope, now, start) == before
+    # Every series has something to compare in the district's scope.
+    assert all(_trend_before(Task.objects.all(), now)[key] for key in ("new", "closed", "late"))
