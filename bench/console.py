@@ -244,6 +244,22 @@ FROM tasks_app_task WHERE campaign_id IS NOT NULL GROUP BY campaign_id"""
     return lambda: _run_sql(sql, params)
 
 
+def _check_equal(page: str, user, now, base) -> bool | None:
+    """The dashboard's count figures against its baseline's, before timing (None: a page whose
+    baseline is not the same answer in the same shape)."""
+    if page != "dashboard":
+        return None
+    from tasks_app.console.dashboard import dashboard_for
+
+    board = dashboard_for(user, now=now)
+    shown = tuple([board.waiting[0].value] + [f.value for f in board.lights]
+                  + [f.value for f in board.week])
+    (counted,) = base()
+    if shown != tuple(counted):
+        raise AssertionError(f"dashboard figures {shown} != baseline {tuple(counted)}")
+    return True
+
+
 # -- measuring ----------------------------------------------------------------------------------
 
 def _timed(fn: Callable[[], object]) -> float:
@@ -354,12 +370,15 @@ def _measure(total: int) -> list[dict]:
                     with _Counter() as queries:
                         get()
                     ms, base_ms = _alternate(get, base)
+                    checked = _check_equal(page, user, now, base)
                     row = {"bench": "console", "tasks": total, "role": role, "page": page,
-                           "url": url, "build_s": round(built, 1), "ms": round(ms, 1),
-                           "queries": queries.n,
+                           "url": url, "build_s": round(built, 1),
+                           "figure": f"GET {page}, ms", "figure_ms": round(ms, 1),
+                           "target": f"< {TARGET_MS} ms", "queries": queries.n,
                            "baseline": BASELINES[page],
                            "baseline_ms": round(base_ms, 2) if base_ms is not None else None,
                            "ratio": round(ms / base_ms, 1) if base_ms else None,
+                           "checked_equal": checked,
                            "load": round(os.getloadavg()[0], 2)}
                     print(json.dumps(row), flush=True)
                     if os.environ.get("BENCH_CONSOLE_PROFILE"):
@@ -383,13 +402,15 @@ def run(args) -> int:
             s = by_key.get((r["role"], r["page"]))
             if s is None:
                 continue
-            ratio = round(r["ms"] / s["ms"], 2)
+            ratio = round(r["figure_ms"] / s["figure_ms"], 2)
             print(json.dumps({
                 "bench": "console_growth", "role": r["role"], "page": r["page"],
-                "figure": f"ms at {r['tasks']} tasks", "ms": r["ms"],
-                "baseline": f"ms at {s['tasks']} tasks", "baseline_ms": s["ms"],
-                "ratio": ratio, "target": f"<= {TARGET_GROWTH:g} and <= {TARGET_MS} ms",
+                "tasks": r["tasks"], "figure": f"GET {r['page']} at {r['tasks']} tasks, ms",
+                "figure_ms": r["figure_ms"],
+                "baseline": f"the same at {s['tasks']} tasks, ms", "baseline_ms": s["figure_ms"],
+                "ratio": ratio, "target": f"<= {TARGET_GROWTH:g}",
+                "met": ratio <= TARGET_GROWTH,
                 "queries": r["queries"], "queries_small": s["queries"],
-                "met": ratio <= TARGET_GROWTH and r["ms"] <= TARGET_MS
-                and r["queries"] == s["queries"]}), flush=True)
+                "queries_constant": r["queries"] == s["queries"],
+                "under_300_ms": r["figure_ms"] < TARGET_MS}), flush=True)
     return 0
