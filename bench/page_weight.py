@@ -52,8 +52,11 @@ def _setup(tmp: str, static_root: str) -> None:
         "LANGUAGE_CODE": "zh-hans",
         "LOG_LEVEL": "WARNING",
     })
-    # The page's cache (none today) would be the production one when the harness sets REDIS_URL.
     sys.path.insert(0, str(ROOT))
+    from bench import server
+
+    # Production's cache and broker: the benchmarks' Redis database (python -m bench flushes it).
+    os.environ["REDIS_URL"] = server.redis_url()
     import django
 
     django.setup()
