@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from .. import selectors
+from .. import authority, selectors
 from ..console.reference_admin import AuthorityAdminMixin
 from ..models import Open311Client, Open311Request, ServiceAttribute
 
@@ -66,6 +66,25 @@ class Open311RequestAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(
             task__in=selectors.tasks_visible_to(request.user).values("pk"))
+
+    # The citizen's contact: for the supervisors of the task's place only (authority).
+    CONTACT = ("email", "phone", "first_name", "last_name", "device_id", "account_id")
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        if authority.of(request.user).is_supervisor:
+            return fields
+        return [f for f in fields if f not in self.CONTACT]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and authority.of(request.user).sees_citizen_contact(obj.task):
+            return fields
+        return [f for f in fields if f not in self.CONTACT]
+
+    def get_fields(self, request, obj=None):
+        # Every field is read-only: the page shows exactly those.
+        return self.get_readonly_fields(request, obj)
 
 
 @admin.register(ServiceAttribute)

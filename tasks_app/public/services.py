@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +36,7 @@ from .models import CitizenReport, Rating
 
 log = logging.getLogger(__name__)
 
-# The built-in client the web form files through (created by migration 0003, or here).
+# The built-in client the web form files through (created with the first web report).
 WEB_CLIENT_NAME = "public-web"
 MAX_PHOTOS = 3
 MAX_DESCRIPTION = 2000
@@ -47,13 +47,19 @@ FOLLOW_SALT = "public.follow"
 
 
 def web_client() -> Open311Client:
-    """The web form's Open311 client. Its key is random and never shown: no API caller can
-    post as the web form."""
+    """The web form's Open311 client, created with the first web report (not by a migration:
+    the Open311 client list stays the bureau's own until the form is used). Its key is random
+    and thrown away at once: no API caller can post as the web form."""
     client = Open311Client.objects.filter(name=WEB_CLIENT_NAME).first()
-    if client is None:
-        client = Open311Client(name=WEB_CLIENT_NAME, source=Source.CITIZEN)
-        client.issue_key()  # thrown away
-        client.save()
+    if client is not None:
+        return client
+    client = Open311Client(name=WEB_CLIENT_NAME, source=Source.CITIZEN)
+    client.issue_key()  # never shown, never kept
+    try:
+        with transaction.atomic():  # a savepoint: a first report at the same moment won
+            client.save()
+    except IntegrityError:
+        return Open311Client.objects.get(name=WEB_CLIENT_NAME)
     return client
 
 

@@ -212,11 +212,9 @@ def test_the_citizens_contact_shows_on_the_workbench_to_supervisors_in_scope_onl
         assert "13800000000" in html and "li@example.com" in html
 
     # A bureau administrator sees the task in the console, not the contact.
-    admin = world.supervisor.__class__.objects.create(name="admin1", user=world.supervisor.user
-                                                      .__class__.objects.create(
-                                                          username="admin1"))
     from tests import factories as f
 
+    admin = f.OfficerFactory(user=f.UserFactory(username="admin1"), name="admin1")
     f.DutyFactory(officer=admin, role=Role.BUREAU_ADMIN, region=world.district)
     client.force_login(staff(admin))
     page = client.get(url)
@@ -242,3 +240,29 @@ def test_the_public_pages_cost_a_few_queries_however_many_problems_there_are(
     assert len(body["ids"]) == 5  # at most five are listed
     with django_assert_num_queries(1):
         assert client.get(reverse("public:problem", args=[shown.code])).status_code == 200
+
+
+def test_the_open311_record_in_the_admin_shows_the_contact_to_supervisors_in_scope_only(
+        client, world):
+    from tests import factories as f
+    from tests.console.conftest import staff
+
+    client.post(URL, form(world, email="li@example.com", phone="13800000000"))
+    filed = Open311Request.objects.get()
+    url = reverse("admin:tasks_app_open311request_change", args=[filed.pk])
+    listing = reverse("admin:tasks_app_open311request_changelist")
+
+    client.force_login(staff(world.street_leader, "view_open311request"))
+    assert "13800000000" in client.get(url).content.decode()
+    assert client.get(listing, {"q": "13800000000"}).context["cl"].result_count == 1
+
+    user = f.UserFactory(username="admin2")
+    admin = f.OfficerFactory(user=user, name="admin2")
+    f.DutyFactory(officer=admin, role=Role.BUREAU_ADMIN, region=world.district)
+    client.force_login(staff(admin, "view_open311request"))
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "13800000000" not in html and "li@example.com" not in html
+    # Nor can the contact be found by searching for it.
+    assert client.get(listing, {"q": "13800000000"}).context["cl"].result_count == 0
