@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 NAMES = ["sweep", "sweep_memory", "intake", "api_list", "load", "page_weight", "evaluation",
-         "patrols", "console", "maps_reports"]
+         "patrols", "console", "maps_reports", "public_board"]
 # Benchmarks that set up their own Django (page_weight builds a small SQLite world).
 STANDALONE = {"page_weight": "bench.page_weight_run"}
 # Modules of bench/ that are not benchmarks (a benchmark is a module with a top-level run(args)).

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, F, Func, Q
 from django.utils import timezone
 
 from gridmgmt import clock
@@ -27,7 +27,7 @@ from gridmgmt.models import Grid, Region
 
 from .. import evaluation_services
 from ..evaluation import month_bounds
-from ..models import Category, EvaluationPublication, Photo, Task, UnitReview
+from ..models import EvaluationPublication, Photo, Task, UnitReview
 from ..workflow import OPEN_STATUSES, Status
 
 RECENT_RESULTS = 12
@@ -36,6 +36,33 @@ MAP_MARKERS = 500
 # communities, a community its grids.
 RANKED_LEVEL: dict[str, str] = {Region.Level.DISTRICT: "street", Region.Level.STREET: "community",
                                  Region.Level.COMMUNITY: "grid"}
+
+
+class AnyOf(Func):
+    """``column = ANY(%s::bigint[])``: the values as ONE typed array parameter on PostgreSQL.
+    A district's 3,000 grid ids as an IN list cost more to compile, send and plan than the
+    query costs to run; an untyped array hides its size from the planner, which then walks every
+    task by the grid index (bench/public_board.py). ``IN (…)`` on other databases."""
+
+    output_field = BooleanField()
+
+    def __init__(self, expression, values: list[int]):
+        super().__init__(expression)
+        self.values = [int(v) for v in values]
+
+    def as_sql(self, compiler, connection, *args, **kwargs):
+        lhs, params = compiler.compile(self.source_expressions[0])
+        if not self.values:
+            return "1 = 0", []
+        if connection.vendor == "postgresql":
+            db_type = self.source_expressions[0].output_field.db_type(connection)
+            return f"{lhs} = ANY(%s::{db_type}[])", [*params, self.values]
+        return f"{lhs} IN ({', '.join(['%s'] * len(self.values))})", [*params, *self.values]
+
+
+def in_grids(grid_ids: list[int]) -> AnyOf:
+    """The tasks of these grids (a unit's grid ids, read once as a list)."""
+    return AnyOf(F("grid_id"), grid_ids)
 
 
 def public_q(prefix: str = "") -> Q:
@@ -90,23 +117,18 @@ def category_figures(grid_ids: list[int], start: datetime, end: datetime) -> lis
     query over the month's rows of the unit's grids."""
     reported = Q(reported_at__gte=start, reported_at__lt=end)
     closed = Q(closed_at__gte=start, closed_at__lt=end, status=Status.CLOSED)
-    rows = (public_tasks().filter(grid_id__in=grid_ids).filter(reported | closed)
-            .values("category_id")
+    rows = (public_tasks().filter(in_grids(grid_ids)).filter(reported | closed)
+            .values("category_id", "category__name", "category__code", "category__time_limit",
+                    "category__time_unit")
             .annotate(reported=Count("pk", filter=reported),
                       open=Count("pk", filter=reported & Q(status__in=list(OPEN_STATUSES))),
                       closed=Count("pk", filter=closed),
                       on_time=Count("pk", filter=closed & Q(closed_late=False)))
-            .order_by())
-    figures = {r["category_id"]: r for r in rows}
-    categories = Category.objects.filter(pk__in=list(figures)).order_by("code")
-    out = []
-    for category in categories:
-        r = figures[category.pk]
-        out.append({"category": category.name, "code": category.code,
-                    "time_limit": category.time_limit, "time_unit": category.time_unit,
-                    "reported": r["reported"], "open": r["open"], "closed": r["closed"],
-                    "on_time": r["on_time"]})
-    return out
+            .order_by("category__code"))
+    return [{"category": r["category__name"], "code": r["category__code"],
+             "time_limit": r["category__time_limit"], "time_unit": r["category__time_unit"],
+             "reported": r["reported"], "open": r["open"], "closed": r["closed"],
+             "on_time": r["on_time"]} for r in rows]
 
 
 def totals(figures: list[dict]) -> dict:
@@ -117,27 +139,30 @@ def totals(figures: list[dict]) -> dict:
     return out
 
 
+RESULT_FIELDS = ("pk", "code", "category__name", "grid__community__name", "address",
+                 "reported_at", "closed_at", "closed_late")
+
+
 def recent_results(grid_ids: list[int], start: datetime, end: datetime,
                    limit: int = RECENT_RESULTS) -> list[dict]:
     """The month's latest closed public results with their after photos' ids (two queries)."""
-    tasks = list(public_tasks().filter(grid_id__in=grid_ids, status=Status.CLOSED,
+    tasks = list(public_tasks().filter(in_grids(grid_ids), status=Status.CLOSED,
                                        closed_at__gte=start, closed_at__lt=end)
-                 .select_related("category", "grid__community")
-                 .order_by("-closed_at", "-pk")[:limit])
+                 .order_by("-closed_at", "-pk").values(*RESULT_FIELDS)[:limit])
     photos: dict[int, list[int]] = {}
-    for task_id, photo_id in (Photo.objects.filter(task__in=[t.pk for t in tasks],
+    for task_id, photo_id in (Photo.objects.filter(task__in=[t["pk"] for t in tasks],
                                                    kind=Photo.Kind.AFTER)
                               .order_by("created_at", "pk").values_list("task_id", "pk")):
         photos.setdefault(task_id, []).append(photo_id)
-    return [result_dict(t, photos.get(t.pk, [])) for t in tasks]
+    return [result_dict(t, photos.get(t["pk"], [])) for t in tasks]
 
 
-def result_dict(task: Task, photo_ids: list[int]) -> dict:
+def result_dict(task: dict, photo_ids: list[int]) -> dict:
     """What the board says about one closed result: no title, description, plan or person."""
-    return {"id": task.pk, "code": task.code or "", "category": task.category.name,
-            "community": task.grid.community.name, "address": task.address,
-            "reported_at": task.reported_at, "closed_at": task.closed_at,
-            "on_time": not task.closed_late, "photos": photo_ids}
+    return {"id": task["pk"], "code": task["code"] or "", "category": task["category__name"],
+            "community": task["grid__community__name"], "address": task["address"],
+            "reported_at": task["reported_at"], "closed_at": task["closed_at"],
+            "on_time": not task["closed_late"], "photos": photo_ids}
 
 
 def map_markers(grid_ids: list[int], start: datetime, end: datetime,
@@ -146,7 +171,7 @@ def map_markers(grid_ids: list[int], start: datetime, end: datetime,
     first, at most ``limit``."""
     reported = Q(reported_at__gte=start, reported_at__lt=end)
     closed = Q(closed_at__gte=start, closed_at__lt=end, status=Status.CLOSED)
-    rows = (public_tasks().filter(grid_id__in=grid_ids).filter(reported | closed)
+    rows = (public_tasks().filter(in_grids(grid_ids)).filter(reported | closed)
             .order_by("-reported_at", "-pk")
             .values_list("pk", "lng", "lat", "status", "category__name")[:limit])
     return [{"id": pk, "lng": round(lng, 6), "lat": round(lat, 6),
@@ -267,15 +292,15 @@ def photo_for_public(photo_id: int) -> Photo | None:
 def result(task_id: int) -> dict | None:
     """One closed public result, with its after photos; None if it is not public."""
     task = (public_tasks().filter(pk=task_id, status=Status.CLOSED)
-            .select_related("category", "grid__community__parent").first())
+            .values(*RESULT_FIELDS, "category__time_limit", "category__time_unit",
+                    "grid__community_id", "grid__community__parent__name").first())
     if task is None:
         return None
-    photo_ids = list(Photo.objects.filter(task=task, kind=Photo.Kind.AFTER)
+    photo_ids = list(Photo.objects.filter(task_id=task_id, kind=Photo.Kind.AFTER)
                      .order_by("created_at", "pk").values_list("pk", flat=True))
     out = result_dict(task, photo_ids)
-    out["time_limit"] = task.category.time_limit
-    out["time_unit"] = task.category.time_unit
-    out["community_id"] = task.grid.community_id
-    out["street"] = task.grid.community.parent.name if task.grid.community.parent else ""
+    out["time_limit"] = task["category__time_limit"]
+    out["time_unit"] = task["category__time_unit"]
+    out["community_id"] = task["grid__community_id"]
+    out["street"] = task["grid__community__parent__name"] or ""
     return out
-
