@@ -1,23 +1,28 @@
 """Locating a point: the grid that covers it and the nearest road within tolerance.
 
-Both lookups go through shapely STRtrees built once per process and rebuilt when a grid or road
-changes (a cheap count/max(updated_at) stamp is checked on each call), so a lookup stays fast with
-thousands of grids instead of testing every polygon.
+Both lookups go through shapely STRtrees built once per process (at a server's start-up: ``warm``)
+and rebuilt when a grid or road changes: a cheap count/max(updated_at)/max(id) stamp is read on each
+call, in one query with the work calendar's (``reference_stamps``; a report reads it once for both,
+``reference_checked``), so a lookup stays fast with thousands of grids instead of testing every
+polygon, and a change made by any process is seen by the next lookup in every process.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Max
+from django.db import connection
 from django.utils.translation import gettext as _
 from shapely import STRtree
 
 from .errors import DomainError
 from .geometry import LocalProjection, line_from_geojson, parse_lng_lat, polygon_from_geojson
-from .models import Grid, Officer, Road
+from .models import CalendarDay, Grid, Officer, Road, WorkCalendar, WorkPeriod
 
 
 @dataclass(frozen=True)
@@ -77,17 +82,70 @@ class _GeoIndex:
 
 _lock = threading.Lock()
 _cache: dict[str, object] = {"stamp": None, "index": None}
+# Stamps already read by the block in progress (``reference_checked``): one read serves locate
+# and the work calendar for the whole of one report.
+_checked: ContextVar[tuple | None] = ContextVar("reference_stamps_checked", default=None)
 
 
-def _stamp() -> tuple:
-    # The highest id catches a grid replaced by another within the same updated_at instant.
-    g = Grid.objects.aggregate(n=Count("id"), m=Max("updated_at"), k=Max("id"))
-    r = Road.objects.aggregate(n=Count("id"), m=Max("updated_at"), k=Max("id"))
-    return g["n"], g["m"], g["k"], r["n"], r["m"], r["k"]
+def _stamp_sql() -> str:
+    q = connection.ops.quote_name
+    grid, road = q(Grid._meta.db_table), q(Road._meta.db_table)
+    cal, period, day = (q(WorkCalendar._meta.db_table), q(WorkPeriod._meta.db_table),
+                        q(CalendarDay._meta.db_table))
+    # The highest id catches a row replaced by another within the same updated_at instant; the
+    # calendar's periods and days have no updated_at of their own: saving or deleting one
+    # touches the calendar's (worktime.touch_calendar); a bulk insert moves their count, top id.
+    return (
+        "SELECT g.n, g.m, g.k, r.n, r.m, r.k, c.id, c.updated_at, c.np, c.kp, c.nd, c.kd "
+        f"FROM (SELECT COUNT(*) AS n, MAX(updated_at) AS m, MAX(id) AS k FROM {grid}) g "
+        f"CROSS JOIN (SELECT COUNT(*) AS n, MAX(updated_at) AS m, MAX(id) AS k FROM {road}) r "
+        "LEFT JOIN (SELECT w.id, w.updated_at, "
+        f"(SELECT COUNT(*) FROM {period} p WHERE p.calendar_id = w.id) AS np, "
+        f"(SELECT MAX(p.id) FROM {period} p WHERE p.calendar_id = w.id) AS kp, "
+        f"(SELECT COUNT(*) FROM {day} d WHERE d.calendar_id = w.id) AS nd, "
+        f"(SELECT MAX(d.id) FROM {day} d WHERE d.calendar_id = w.id) AS kd "
+        f"FROM {cal} w WHERE w.is_default = %s) c ON 1 = 1"
+    )
+
+
+def reference_stamps() -> tuple[tuple, tuple | None]:
+    """(map stamp, default calendar stamp or None without one) in one query, or the ones read
+    on entering the ``reference_checked`` block in progress."""
+    checked = _checked.get()
+    if checked is not None:
+        return checked[0], checked[1]
+    with connection.cursor() as cursor:
+        cursor.execute(_stamp_sql(), [True])
+        row = cursor.fetchone()
+    return tuple(row[:6]), (tuple(row[6:]) if row[6] is not None else None)
+
+
+@contextmanager
+def reference_checked() -> Iterator[None]:
+    """Within this block the map and the work calendar are checked for changes once, on entry:
+    a report reads one stamp instead of one per lookup. Outside it every call checks."""
+    if _checked.get() is not None:
+        yield
+        return
+    token = _checked.set(reference_stamps())
+    try:
+        yield
+    finally:
+        _checked.reset(token)
+
+
+def forget_reference_data(**_kwargs: object) -> None:
+    """Drop this process's cached map index and work calendar (a grid, road or calendar was
+    saved here; other processes see the change through the stamps)."""
+    from . import worktime
+
+    with _lock:
+        _cache["stamp"] = _cache["index"] = None
+    worktime.forget_calendar()
 
 
 def _index() -> _GeoIndex:
-    stamp = _stamp()
+    stamp = reference_stamps()[0]
     with _lock:
         if _cache["stamp"] != stamp:
             grids = list(Grid.objects.select_related("community__parent__parent"))
@@ -95,6 +153,15 @@ def _index() -> _GeoIndex:
             _cache["index"] = _GeoIndex(grids, roads)
             _cache["stamp"] = stamp
         return _cache["index"]  # type: ignore[return-value]
+
+
+def warm() -> None:
+    """Build this process's map index and load the work calendar now (a server's start-up), so
+    that its first report does not pay for them."""
+    from .worktime import working_time
+
+    _index()
+    working_time()
 
 
 def locate(lng: object, lat: object, *, tolerance_m: float | None = None) -> Location:

@@ -3,17 +3,20 @@
 Working time follows the default WorkCalendar: working periods per weekday and a table of days off
 and adjusted working days (调休). An adjusted working day is worked on the hours of the first
 weekday that has any (normally Monday). Without a calendar in the database the defaults below hold.
+The calendar is loaded once per process and reloaded when its stamp changes (``working_time``).
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import timezone
 
-from .models import CalendarDay, WorkCalendar
+from .models import CalendarDay, WorkCalendar, WorkPeriod
 
 DEFAULT_PERIODS: tuple[tuple[time, time], ...] = ((time(8, 30), time(12, 0)),
                                                   (time(13, 30), time(18, 0)))
@@ -123,23 +126,53 @@ class NaturalTime:
         return (b - a).total_seconds()
 
 
-def working_time(around: date | None = None) -> WorkingTime:
-    """The default calendar, with the day table loaded for the years around ``around``."""
-    cal = WorkCalendar.objects.filter(is_default=True).first()
-    if cal is None:
-        return WorkingTime(weekly={w: list(DEFAULT_PERIODS) for w in range(5)})
+_calendar_lock = threading.Lock()
+# (stamp, time zone) → the default calendar's WorkingTime, all its days loaded: built once per
+# process and reloaded when the calendar's stamp changes (gridmgmt.services.reference_stamps).
+_calendar: dict[str, object] = {"key": None, "clock": None}
+
+
+def forget_calendar() -> None:
+    with _calendar_lock:
+        _calendar["key"] = _calendar["clock"] = None
+
+
+def touch_calendar(*, instance: WorkPeriod | CalendarDay, **_kwargs: object) -> None:
+    """A working period or calendar day was saved or deleted: move its calendar's updated_at,
+    which every process's stamp reads (these rows have no timestamp of their own)."""
+    WorkCalendar.objects.filter(pk=instance.calendar_id).update(updated_at=timezone.now())
+    forget_calendar()
+
+
+def _load(calendar_id: int) -> WorkingTime:
     weekly: dict[int, list[tuple[time, time]]] = {}
-    for p in cal.periods.order_by("weekday", "start"):
-        weekly.setdefault(p.weekday, []).append((p.start, p.end))
-    days = CalendarDay.objects.filter(calendar=cal)
-    if around is not None:
-        days = days.filter(date__gte=around - timedelta(days=400),
-                           date__lte=around + timedelta(days=MAX_DAYS))
+    for weekday, start, end in WorkPeriod.objects.filter(calendar_id=calendar_id).order_by(
+            "weekday", "start").values_list("weekday", "start", "end"):
+        weekly.setdefault(weekday, []).append((start, end))
     off: set[date] = set()
     work: set[date] = set()
-    for day_date, kind in days.values_list("date", "kind"):
+    for day_date, kind in CalendarDay.objects.filter(calendar_id=calendar_id).values_list(
+            "date", "kind"):
         (off if kind == CalendarDay.Kind.HOLIDAY else work).add(day_date)
     return WorkingTime(weekly=weekly, days_off=off, workdays=work)
+
+
+def working_time(around: date | None = None) -> WorkingTime:
+    """The default calendar with its whole day table, from this process's cache while the
+    calendar's stamp is unchanged (one query, or none inside ``reference_checked``).
+    ``around`` is no longer needed (every day is loaded) and kept for callers. The result is
+    shared: never change it."""
+    from .services import reference_stamps
+
+    stamp = reference_stamps()[1]
+    if stamp is None:
+        return WorkingTime(weekly={w: list(DEFAULT_PERIODS) for w in range(5)})
+    key = (stamp, settings.TIME_ZONE)
+    with _calendar_lock:
+        if _calendar["key"] != key:
+            _calendar["clock"] = _load(stamp[0])
+            _calendar["key"] = key
+        return _calendar["clock"]  # type: ignore[return-value]
 
 
 def clock_for(unit: str, around: date | None = None) -> WorkingTime | NaturalTime:

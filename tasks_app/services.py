@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridmgmt import clock
 from gridmgmt.models import Department, Officer, Role
 from gridmgmt.selectors import officers_holding
-from gridmgmt.services import locate
+from gridmgmt.services import locate, reference_checked
 from gridmgmt.types import AnyUser, User
 
 from . import authority, deadlines, notify
@@ -88,13 +88,14 @@ def _check_transition(task: Task, to_status: str) -> None:
 
 def _commit(task: Task, *, actor: AnyUser | None, kind: str, from_status: str,
             note: str = "", extra: dict[str, Any] | None = None,
-            at: datetime | None = None) -> TaskEvent:
+            at: datetime | None = None, insert: bool = False) -> TaskEvent:
     """Save the locked task with its version bumped and append its one event, dated ``at``
-    (the moment the call stands for) or now."""
+    (the moment the call stands for) or now. ``insert``: the task is new, with its id reserved
+    (task_report), and is written by one INSERT."""
     now = at or clock.now()
     deadlines.refresh_clock(task, now)
     task.version += 1
-    task.save()
+    task.save(force_insert=insert)
     return TaskEvent.objects.create(
         task=task, kind=kind, actor=actor if actor and actor.is_authenticated else None,
         from_status=from_status, to_status=task.status, note=note, extra=extra or {},
@@ -193,20 +194,54 @@ def _auto_assignee(category: Category, location, at: datetime
     return officer, None
 
 
-def _escalate_for_repeat(task: Task, at: datetime) -> int:
-    level = 2 if task.repeat_seq >= 3 else 1
+def _escalate_for_repeat(task: Task, at: datetime) -> None:
+    """The escalation rows of a repeat, up to the level task_report set before writing it."""
     Escalation.objects.bulk_create(
         [Escalation(task=task, level=lvl, reason=Escalation.Reason.REPEAT, crossed_at=at)
-         for lvl in range(1, level + 1)]
+         for lvl in range(1, task.escalation_level + 1)]
     )
-    task.escalation_level = level
-    return level
+
+
+def _reserve_task_id() -> int | None:
+    """The next task id from the table's sequence, so that a report writes its row, code
+    included, in one INSERT. None where the database has no sequence (SQLite): the row is then
+    inserted and its code written by a second statement."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))",
+                       [connection.ops.quote_name(Task._meta.db_table)])
+        return int(cursor.fetchone()[0])
+
+
+def _task_code(reported_at: datetime, pk: int) -> str:
+    return f"{timezone.localtime(reported_at):%Y%m%d}{pk:07d}"
+
+
+def warm_report() -> None:
+    """At a server's start-up (config.wsgi): the map index and the work calendar, and one read
+    of each table a report plans against, so that the database session has the task table and
+    its indexes in its caches before the first report (read-only; nothing is written)."""
+    from gridmgmt.models import Grid
+    from gridmgmt.services import warm
+
+    warm()
+    category, grid = Category.objects.first(), Grid.objects.first()
+    if category is None or grid is None:
+        return
+    now = clock.now()
+    earlier_occurrences(category=category, lng=0.0, lat=0.0, at=now)
+    officers_holding(role=Role.GRID_OFFICER, at=now, grid=grid).first()
+    TaskEvent.objects.filter(pk=0).exists()
+    Escalation.objects.filter(pk=0).exists()
+    Notification.objects.filter(pk=0).exists()
 
 
 # -- report -------------------------------------------------------------------------------------
 
 @_photo_files_undone_on_error
 @transaction.atomic
+@reference_checked()  # one read of the map's and the work calendar's stamps for the whole call
 def task_report(
     *,
     reporter: AnyUser | None,
@@ -242,7 +277,7 @@ def task_report(
         _require_campaign_covers(campaign, category_id=category.pk, grid=location.grid)
     before = _validated(photos)
     after = _validated(after_photos)
-    officer = officer_of(reporter)
+    officer = officer_of(reporter) if fixed_on_spot else None
     if fixed_on_spot:
         _require(officer is not None,
                  _("Only an officer can report a problem as fixed on the spot."))
@@ -259,9 +294,11 @@ def task_report(
         campaign=campaign, reported_at=now, fixed_on_spot=fixed_on_spot,
     )
     earlier = earlier_occurrences(category=category, lng=location.lng, lat=location.lat, at=now)
+    level: int | None = None
     if earlier:
         task.repeat_of = earlier[0]
         task.repeat_seq = len(earlier) + 1
+        level = task.escalation_level = 2 if task.repeat_seq >= 3 else 1
     if fixed_on_spot:
         assert officer is not None  # required above
         _dispatch(task, assignee=officer, department=officer.department, at=now)
@@ -272,11 +309,12 @@ def task_report(
         if assignee is not None:
             _dispatch(task, assignee=assignee, department=department, at=now)
             task.status = Status.ASSIGNED
-    task.save()
-    task.code = f"{timezone.localtime(now):%Y%m%d}{task.pk:07d}"
-    level = _escalate_for_repeat(task, now) if earlier else None
-    _add_photos(task, before, Photo.Kind.BEFORE, reporter)
-    _add_photos(task, after, Photo.Kind.AFTER, reporter)
+    reserved = _reserve_task_id()
+    if reserved is None:
+        task.save()
+        task.code = _task_code(now, task.pk)
+    else:
+        task.pk, task.code = reserved, _task_code(now, reserved)
     task.version = 0  # _commit bumps it to 1 for the first event
     extra = {
         "grid": location.grid.code,
@@ -291,7 +329,12 @@ def task_report(
                      escalated_to=level, last_seen=earlier[0].reported_at.isoformat())
     # Dated the report's moment: the same as reported_at and as the repeat's escalation rows,
     # so a history ordered by time reads report, then escalation, even across a second.
-    _commit(task, actor=reporter, kind=Kind.REPORTED, from_status="", extra=extra, at=now)
+    _commit(task, actor=reporter, kind=Kind.REPORTED, from_status="", extra=extra, at=now,
+            insert=reserved is not None)
+    if level is not None:
+        _escalate_for_repeat(task, now)
+    _add_photos(task, before, Photo.Kind.BEFORE, reporter)
+    _add_photos(task, after, Photo.Kind.AFTER, reporter)
     if level is not None:
         # The alerts are outbox rows in this same transaction: committed together or not at all.
         notify.create_alerts([(task.pk, level)], now=now)
