@@ -7,6 +7,8 @@ Also the list's count cap and its drill-down, which no longer read the tasks in 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
@@ -203,3 +205,25 @@ def test_the_dashboard_trend_read_once_gives_the_figures_it_gave_before(world):
         assert dashboard._trend_counts(scope, now, start) == before
     # Every series has something to compare in the district's scope.
     assert all(_trend_before(Task.objects.all(), now)[key] for key in ("new", "closed", "late"))
+
+
+# -- the workbench's dispatch list, built in Python ------------------------------------------------
+
+def test_the_dispatch_list_offers_every_candidate_once_with_names_escaped(
+        supervisor_client, world):
+    from tasks_app import authority
+    from tasks_app.console.candidates import dispatch_candidates
+
+    world.other_grid_officer.name = '<b>"王"</b>'
+    world.other_grid_officer.save()
+    task = report(world, g1_point(0))
+    Task.objects.filter(pk=task.pk).update(status="reported", assignee=None)
+    task.refresh_from_db()
+    html = supervisor_client.get(f"/admin/tasks_app/task/{task.pk}/change/").content.decode()
+    candidates = dispatch_candidates(task, authority.of(world.supervisor.user))
+    offered = [int(v) for v in re.findall(r'name="assignee" value="(\d+)"', html)]
+    assert sorted(offered) == sorted(c.officer.pk for c in [*candidates.suggested,
+                                                            *candidates.others])
+    assert len(offered) >= 2
+    assert "<b>" not in html.split('name="assignee"', 1)[1]
+    assert "&lt;b&gt;&quot;王&quot;&lt;/b&gt;" in html
