@@ -18,7 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -166,6 +166,7 @@ def create_monthly_reports(*, month: str | None = None, now: datetime | None = N
     now = now or clock.now()
     month = month or report_month(now)
     _start, end = month_bounds(month)
+    _without_jit()
     done = set(Notification.objects.filter(
         kind=Notification.Kind.MONTHLY_REPORT, period=month, task__isnull=True)
         .values_list("recipient_id", flat=True))
@@ -211,6 +212,16 @@ def create_monthly_reports(*, month: str | None = None, now: datetime | None = N
             context={"month": month, "streets": streets, "districts": districts}))
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+def _without_jit() -> None:
+    """No JIT compilation for the rest of this transaction (PostgreSQL). The evaluation's
+    statements are estimated expensive (a correlated subquery per task for the departments), so
+    PostgreSQL's default JIT compiles and optimises them: at 300k tasks 3.6 s of compiling for
+    0.3 s of work on the department query alone, most of the job's time. Results are the same."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
 
 
 def _community_heads(now: datetime, done: set[int]) -> dict[int, list[int]]:
