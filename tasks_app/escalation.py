@@ -128,11 +128,12 @@ def sweep(now: datetime) -> SweepResult:
     result = SweepResult()
     # Lock the due tasks and read where each one goes. A row another sweep is writing is waited
     # for and re-read; if that sweep moved it, it is no longer due and is not returned.
+    # With each task, who it is assigned to and where: the alerts need them.
     due = list(_due(now).select_for_update().order_by("pk").annotate(to=level_expression(now))
-               .values_list("pk", "escalation_level", "to"))
-    crossings = [(pk, to) for pk, was, to in due if to > was]
+               .values_list("pk", "escalation_level", "to", "assignee_id", "road_id", "grid_id"))
+    crossings = [(pk, to) for pk, was, to, *_place in due if to > was]
     if due:
-        for only in _batches([pk for pk, _was, _to in due]):
+        for only in _batches([row[0] for row in due]):
             # One row version per task: level, 督办 (level 3), light and next check together.
             result.lights_checked += _due(now).filter(only).update(
                 escalation_level=level_expression(now),
@@ -144,5 +145,6 @@ def sweep(now: datetime) -> SweepResult:
         result.crossed[to] += 1
     _record_escalations(crossings, now)
     if crossings:
-        result.alerts = notify.create_alerts(crossings, now=now)
+        places = {pk: tuple(place) for pk, was, to, *place in due if to > was}
+        result.alerts = notify.create_alerts(crossings, now=now, places=places)
     return result

@@ -100,12 +100,12 @@ def recipients_for(place: Place, level: int, holders) -> list[int]:
 _LADDER_SQL = """
 INSERT INTO {notification} (kind, task_id, level, period, recipient_id, email, context, status,
                             attempts, last_error, next_attempt_at, created_at)
-WITH crossing (task_id, level, kind) AS ({crossings}),
+WITH crossing (task_id, level, kind, assignee_id, road_id, grid_id) AS ({crossings}),
 place AS (
-    SELECT c.task_id, c.level, c.kind, t.assignee_id, t.road_id, g.community_id,
+    SELECT c.task_id, c.level, c.kind, c.assignee_id, c.road_id, g.community_id,
            cm.parent_id AS street_id, st.parent_id AS district_id
-    FROM crossing c JOIN {task} t ON t.id = c.task_id
-    LEFT JOIN {grid} g ON g.id = t.grid_id
+    FROM crossing c
+    LEFT JOIN {grid} g ON g.id = c.grid_id
     LEFT JOIN {region} cm ON cm.id = g.community_id
     LEFT JOIN {region} st ON st.id = cm.parent_id),
 holder AS (
@@ -148,14 +148,24 @@ def rows_source(rows: list[tuple], types: tuple[str, ...], *, spare_params: int 
 
 
 def create_alerts(crossings: list[tuple[int, int]], *, now: datetime,
-                  kind: str | None = None) -> int:
+                  kind: str | None = None,
+                  places: dict[int, tuple[int | None, int | None, int]] | None = None) -> int:
     """Outbox rows for (task id, level) crossings, told to recipients_for()'s people, set-based:
     one statement per few thousand crossings. Must run inside the crossing's transaction.
-    Returns how many rows it added (a person already told of that level is not added)."""
+    ``places`` (task id → assignee id, road id, grid id) saves reading the tasks again when the
+    caller has them (the sweep reads them as it locks its tasks). Returns how many rows it added
+    (a person already told of that level is not added)."""
     from gridmgmt.models import Grid, Region
 
+    if places is None:
+        ids = [pk for pk, _level in crossings]
+        places = {}
+        for start in range(0, len(ids), 500):
+            places.update((pk, (assignee, road, grid)) for pk, assignee, road, grid in
+                          Task.objects.filter(pk__in=ids[start:start + 500]).values_list(
+                              "pk", "assignee_id", "road_id", "grid_id"))
     sql = _LADDER_SQL.format(
-        crossings="{crossings}", task=Task._meta.db_table, grid=Grid._meta.db_table,
+        crossings="{crossings}", grid=Grid._meta.db_table,
         region=Region._meta.db_table, duty=Duty._meta.db_table,
         notification=Notification._meta.db_table, officer=Officer._meta.db_table)
     when = connection.ops.adapt_datetimefield_value(now)
@@ -163,11 +173,13 @@ def create_alerts(crossings: list[tuple[int, int]], *, now: datetime,
     tail = [when, when, Role.ROAD_CHIEF, Role.COMMUNITY_HEAD, Role.STREET_LEADER,
             Role.DISTRICT_SUPERVISOR, context, Notification.Status.PENDING, when, when]
     rows = [(pk, level, kind or (Notification.Kind.YELLOW_WARNING if level == 0
-                                 else Notification.Kind.ESCALATION)) for pk, level in crossings]
+                                 else Notification.Kind.ESCALATION), *places[pk])
+            for pk, level in crossings if pk in places]
     added = 0
     with connection.cursor() as cursor:
-        for source, params in rows_source(rows, ("BIGINT", "SMALLINT", "VARCHAR(20)"),
-                                          spare_params=len(tail)):
+        for source, params in rows_source(
+                rows, ("BIGINT", "SMALLINT", "VARCHAR(20)", "BIGINT", "BIGINT", "BIGINT"),
+                spare_params=len(tail)):
             cursor.execute(sql.format(crossings=source), params + tail)
             added += max(cursor.rowcount, 0)
     if added:
