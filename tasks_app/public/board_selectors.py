@@ -19,15 +19,14 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import BooleanField, Count, F, Func, Q
+from django.db.models import BooleanField, Count, F, Func, Q, prefetch_related_objects
 from django.utils import timezone
 
 from gridmgmt import clock
 from gridmgmt.models import Grid, Region
 
-from .. import evaluation_services
 from ..evaluation import month_bounds
-from ..models import EvaluationPublication, Photo, Task, UnitReview
+from ..models import EvaluationPublication, EvaluationSnapshotRow, Photo, Task, UnitReview
 from ..workflow import OPEN_STATUSES, Status
 
 RECENT_RESULTS = 12
@@ -191,27 +190,23 @@ class Ranking:
 def published_ranking(unit: Region, before: str) -> Ranking | None:
     """The latest published month up to ``before`` (never a live, unpublished ranking): the
     ranking of the units under ``unit`` within its district, the unit's own row where it is
-    ranked itself, and the review's comments (点评) and decisions for those units."""
+    ranked itself, and the review's comments (点评) and decisions for those units. Read from
+    the publication's frozen snapshot rows, as every page of a published month is."""
     publication = (EvaluationPublication.objects.filter(superseded_at__isnull=True,
                                                         month__lte=before)
-                   .order_by("-month").first())
+                   .order_by("-month").only("pk", "month", "levels").first())
     if publication is None:
         return None
     district = district_of(unit)
     level = RANKED_LEVEL[unit.level]
     ranking = Ranking(month=publication.month, level=level)
     if level in publication.levels:
-        rows = evaluation_services.snapshot_rows(publication, level, district=district.pk)
-        if unit.level != Region.Level.DISTRICT:
-            inside = _children_ids(unit, level)
-            rows = [r for r in rows if r.unit_id in inside]
-        ranking.rows = [_row_dict(r) for r in rows]
+        inside = None if unit.level == Region.Level.DISTRICT else _children_ids(unit, level)
+        ranking.rows = _snapshot(publication, level, district.pk, inside)
     own_level = unit.level if unit.level != Region.Level.DISTRICT else None
     if own_level and own_level in publication.levels:
-        own = [r for r in evaluation_services.snapshot_rows(publication, own_level,
-                                                            district=district.pk)
-               if r.unit_id == unit.pk]
-        ranking.unit_row = _row_dict(own[0]) if own else None
+        own = _snapshot(publication, own_level, district.pk, [unit.pk])
+        ranking.unit_row = own[0] if own else None
     units = [(level, r["unit_id"]) for r in ranking.rows]
     if own_level:
         units.append((own_level, unit.pk))
@@ -219,17 +214,30 @@ def published_ranking(unit: Region, before: str) -> Ranking | None:
     return ranking
 
 
-def _children_ids(unit: Region, level: str) -> set[int]:
+def _snapshot(publication: EvaluationPublication, level: str, district: int,
+              units: list[int] | None) -> list[dict]:
+    """The publication's rows of ``level`` in the district, in published order (``units``:
+    only these)."""
+    rows = EvaluationSnapshotRow.objects.filter(publication=publication, level=level,
+                                                district_id=district)
+    if units is not None:
+        rows = rows.filter(unit_id__in=units)
+    return [_row_dict(unit_id, name, rank, score, data) for unit_id, name, rank, score, data
+            in rows.order_by("position").values_list("unit_id", "name", "rank", "score", "data")]
+
+
+def _children_ids(unit: Region, level: str) -> list[int]:
     if level == "grid":
-        return set(Grid.objects.filter(community=unit).values_list("pk", flat=True))
-    return set(Region.objects.filter(parent=unit).values_list("pk", flat=True))
+        return list(Grid.objects.filter(community=unit).values_list("pk", flat=True))
+    return list(Region.objects.filter(parent=unit).values_list("pk", flat=True))
 
 
-def _row_dict(row) -> dict:
-    return {"unit_id": row.unit_id, "name": row.name, "rank": row.rank, "score": row.score,
-            "registered": row.registered, "due": row.due, "closed": row.closed,
-            "on_time": row.on_time, "on_time_rate": row.rates.get("on_time_rate"),
-            "closed_rate": row.rates.get("closed_rate"), "has_data": row.has_data}
+def _row_dict(unit_id: int, name: str, rank: int | None, score, data: dict) -> dict:
+    return {"unit_id": unit_id, "name": name, "rank": rank, "score": score,
+            "registered": data.get("registered", 0), "due": data.get("due", 0),
+            "closed": data.get("closed", 0), "on_time": data.get("on_time", 0),
+            "on_time_rate": data.get("on_time_rate"), "closed_rate": data.get("closed_rate"),
+            "has_data": data.get("has_data", True)}
 
 
 def _reviews(month: str, units: list[tuple[str, int]]) -> list[dict]:
@@ -237,11 +245,16 @@ def _reviews(month: str, units: list[tuple[str, int]]) -> list[dict]:
     officers, nor who wrote or decided)."""
     if not units:
         return []
-    wanted = Q()
-    for level, unit_id in units:
-        wanted |= Q(level=level, unit_id=unit_id)
-    reviews = (UnitReview.objects.filter(month=month).filter(wanted)
-               .prefetch_related("decisions").order_by("level", "unit_name"))
+    wanted = set(units)
+    # Every review of these levels and ids, the pairs kept here: one short query, where an OR
+    # of (level, unit) pairs costs more to build than to run.
+    reviews = [r for r in UnitReview.objects.filter(
+        month=month, level__in={level for level, _u in units},
+        unit_id__in={u for _level, u in units}).order_by("level", "unit_name")
+        if (r.level, r.unit_id) in wanted]
+    if not reviews:
+        return []
+    prefetch_related_objects(reviews, "decisions")
     return [{"unit": r.unit_name, "level": r.level, "comment": r.comment,
              "decisions": [{"kind": d.get_kind_display(), "amount": d.amount,
                             "points": d.points, "reason": d.reason}
