@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import functools
+import json
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from .errors import exception_handler
 from .throttles import AnonThrottle, UserThrottle
@@ -30,11 +41,27 @@ class CappedCountPaginator(Paginator):
     COUNT_CAP = 10_000
     object_list: QuerySet[Any]  # the API pages querysets only
 
+    def __init__(self, *args: Any, rows: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # What a page reads of the rows counted (the view's ``page_rows``): the count stays on
+        # the bare queryset, without the joins the page's columns need.
+        self.rows = rows
+
     @cached_property
     def count(self) -> int:
-        counted = self.object_list[: self.COUNT_CAP + 1].count()
+        # Without the ordering: the count of the first COUNT_CAP + 1 rows is the same in any
+        # order, and PostgreSQL then stops after them instead of sorting the whole scope first.
+        counted = self.object_list.order_by()[: self.COUNT_CAP + 1].count()
         self.count_exact = counted <= self.COUNT_CAP
         return min(counted, self.COUNT_CAP)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        rows = self.object_list if self.rows is None else self.rows(self.object_list)
+        return self._get_page(rows[bottom:top], number, self)  # type: ignore[attr-defined]
 
 
 class ApiPagination(PageNumberPagination):
@@ -45,6 +72,13 @@ class ApiPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     django_paginator_class = CappedCountPaginator
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # A view may read its page as other rows than it counts (``page_rows``: plain values).
+        rows = getattr(view, "page_rows", None)
+        self.django_paginator_class = functools.partial(  # type: ignore[assignment]
+            CappedCountPaginator, rows=rows)
+        return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data) -> Response:
         response = super().get_paginated_response(data)
@@ -60,6 +94,207 @@ class ApiPagination(PageNumberPagination):
             "description": "false when there are more than 10,000 rows and count says 10,000",
         }
         return schema
+
+
+# -- cursor (keyset) pagination ------------------------------------------------------------------
+
+BAD_CURSOR = _("This cursor is not valid for this list (or its ordering changed); start again "
+               "from the first page.")
+
+
+def encode_cursor(ordering: str, values: list[Any], *, backwards: bool = False) -> str:
+    """A cursor: the ordering it belongs to and the position (the ordering keys' values of a
+    row), base64url-encoded JSON. It names a place in the order, never a row to show: the page
+    after it is still read from the caller's scope."""
+    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    raw = json.dumps({"o": ordering, "v": plain, "p": backwards}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+class _Key:
+    """One key of the list's ordering. NULL sorts as the greatest value (PostgreSQL's default:
+    last going up, first going down), stated explicitly so SQLite agrees."""
+
+    def __init__(self, spec: str, queryset: QuerySet[Any]) -> None:
+        self.desc = spec.startswith("-")
+        self.name = spec.lstrip("-")
+        model = queryset.model
+        if self.name in queryset.query.annotations:
+            self.field = None
+            self.nullable = False
+        else:
+            name = model._meta.pk.name if self.name == "pk" else self.name
+            self.field = model._meta.get_field(name)
+            if self.field.is_relation or "__" in self.name:
+                raise FieldDoesNotExist(self.name)
+            self.nullable = bool(self.field.null)
+
+    def order(self, backwards: bool) -> Any:
+        desc = self.desc != backwards
+        if not self.nullable:
+            return f"-{self.name}" if desc else self.name
+        return F(self.name).desc(nulls_first=True) if desc else F(self.name).asc(nulls_last=True)
+
+    def parse(self, value: Any) -> Any:
+        if value is None:
+            if not self.nullable:
+                raise ValueError("null")
+            return None
+        if self.field is None or self.field.get_internal_type() in {
+                "AutoField", "BigAutoField", "IntegerField", "SmallIntegerField",
+                "PositiveIntegerField", "PositiveSmallIntegerField", "BigIntegerField"}:
+            if isinstance(value, bool) or not isinstance(value, int) or not -2**63 < value < 2**63:
+                raise ValueError("not an integer")
+            return value
+        if not isinstance(value, str) or len(value) > 200:
+            raise ValueError("not text")
+        parsed = self.field.to_python(value)
+        if isinstance(parsed, datetime) and parsed.tzinfo is None:
+            raise ValueError("a time without its offset")
+        return parsed
+
+    def equal(self, value: Any) -> Q:
+        return Q(**{f"{self.name}__isnull": True}) if value is None else Q(**{self.name: value})
+
+    def after(self, value: Any, backwards: bool) -> Q:
+        """Rows strictly after ``value`` in this key's order (reversed when going back)."""
+        desc = self.desc != backwards
+        if value is None:  # NULL is the greatest: only going down is anything after it
+            return Q(**{f"{self.name}__isnull": False}) if desc else Q(pk__in=[])
+        q = Q(**{f"{self.name}__{'lt' if desc else 'gt'}": value})
+        if self.nullable and not desc:
+            q |= Q(**{f"{self.name}__isnull": True})
+        return q
+
+    def bound(self, value: Any, backwards: bool) -> Q | None:
+        """The same condition's first key as one index range (<= or >=), where it is one."""
+        desc = self.desc != backwards
+        if value is None or (self.nullable and not desc):
+            return None
+        return Q(**{f"{self.name}__{'lte' if desc else 'gte'}": value})
+
+
+class CursorOrPagePagination(ApiPagination):
+    """Page numbers as before, or keyset pagination when the request names ``cursor`` (or asks
+    for ``pagination=cursor`` to start): each page is read from the position the cursor names
+    onwards, in the list's ordering with the id as tie-breaker, so page N costs what page 1
+    costs and rows inserted meanwhile neither repeat nor shift rows between pages. A cursor
+    page has ``next`` and ``previous`` links and ``results``, no count."""
+
+    cursor_query_param = "cursor"
+    mode_query_param = "pagination"
+
+    def _cursor_mode(self, request) -> bool:
+        params = request.query_params
+        return self.cursor_query_param in params or params.get(self.mode_query_param) == "cursor"
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.cursor_mode = self._cursor_mode(request)
+        if not self.cursor_mode:
+            return super().paginate_queryset(queryset, request, view)
+        self.request = request
+        self.page_size = self.get_page_size(request) or self.page_size
+        specs = [str(o) for o in queryset.query.order_by]
+        if not all(isinstance(o, str) for o in queryset.query.order_by):
+            raise ValidationError({self.cursor_query_param: [BAD_CURSOR]})
+        if not any(spec.lstrip("-") in ("pk", "id") for spec in specs):
+            specs.append("-pk")
+        try:
+            keys = [_Key(spec, queryset) for spec in specs]
+        except FieldDoesNotExist as exc:
+            raise ValidationError({self.cursor_query_param: [BAD_CURSOR]}) from exc
+        self.ordering = ",".join(specs)
+        self.keys = keys
+        position, backwards = self._decode(request.query_params.get(self.cursor_query_param))
+        rows = queryset.order_by(*(k.order(backwards) for k in keys))
+        page_rows = getattr(view, "page_rows", None)
+        if page_rows is not None:
+            rows = page_rows(rows)
+        if position is not None:
+            rows = rows.filter(self._after(position, backwards))
+        page = list(rows[: self.page_size + 1])
+        more = len(page) > self.page_size
+        page = page[: self.page_size]
+        if backwards:
+            page.reverse()
+        first = self._position(page[0]) if page else position
+        last = self._position(page[-1]) if page else position
+        if backwards:
+            self.next_position = last
+            self.previous_position = first if more else None
+        else:
+            self.next_position = last if more else None
+            self.previous_position = first if position is not None else None
+        return page
+
+    def _decode(self, raw: str | None) -> tuple[list[Any] | None, bool]:
+        if raw is None:
+            return None, False
+        try:
+            data = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+            if (not isinstance(data, dict) or data.get("o") != self.ordering
+                    or not isinstance(data.get("v"), list) or len(data["v"]) != len(self.keys)
+                    or not isinstance(data.get("p"), bool)):
+                raise ValueError("not a cursor of this list")
+            values = [key.parse(v) for key, v in zip(self.keys, data["v"], strict=True)]
+        except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError,
+                RecursionError, DjangoValidationError) as exc:
+            raise ValidationError({self.cursor_query_param: [BAD_CURSOR]}) from exc
+        return values, data["p"]
+
+    def _after(self, values: list[Any], backwards: bool) -> Q:
+        """Rows after ``values`` in the ordering: (k1 > v1) or (k1 = v1 and k2 > v2) or ...,
+        and k1 >= v1 besides, so PostgreSQL reads one range of the first key's index."""
+        q = Q(pk__in=[])
+        for i, key in enumerate(self.keys):
+            step = key.after(values[i], backwards)
+            for previous, value in zip(self.keys[:i], values[:i], strict=True):
+                step &= previous.equal(value)
+            q |= step
+        bound = self.keys[0].bound(values[0], backwards)
+        return q & bound if bound is not None else q
+
+    def _position(self, row: Any) -> list[Any]:
+        if isinstance(row, dict):  # a values() row: the id is "id", never "pk"
+            return [row["id" if key.name == "pk" else key.name] for key in self.keys]
+        return [getattr(row, key.name) for key in self.keys]
+
+    def _link(self, position: list[Any] | None, backwards: bool) -> str | None:
+        if position is None or self.request is None:
+            return None
+        url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
+        return replace_query_param(url, self.cursor_query_param,
+                                   encode_cursor(self.ordering, position, backwards=backwards))
+
+    def get_paginated_response(self, data) -> Response:
+        if not self.cursor_mode:
+            return super().get_paginated_response(data)
+        return Response({"next": self._link(self.next_position, False),
+                         "previous": self._link(self.previous_position, True),
+                         "results": data})
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        schema = super().get_paginated_response_schema(schema)
+        schema["required"] = ["results"]
+        schema["description"] = str(_(
+            "Page-number pages have count, count_exact, next, previous and results. Cursor "
+            "pages (?pagination=cursor, then the cursor of next or previous) have next, "
+            "previous and results, no count."))
+        return schema
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        return [*super().get_schema_operation_parameters(view), {
+            "name": self.cursor_query_param, "required": False, "in": "query",
+            "schema": {"type": "string"},
+            "description": str(_("Keyset pagination: the cursor from a cursor page's next or "
+                                 "previous link. Page N costs what the first page costs; "
+                                 "rows added meanwhile never repeat a row.")),
+        }, {
+            "name": self.mode_query_param, "required": False, "in": "query",
+            "schema": {"type": "string", "enum": ["page", "cursor"]},
+            "description": str(_("cursor: the first page of a cursor walk (no count); "
+                                 "page (the default): numbered pages with a count.")),
+        }]
 
 
 class ApiViewMixin(_ViewBase):

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -31,10 +30,10 @@ from ..models import Photo, Task
 from ..selectors import tasks_visible_to
 from ..timeline import timeline
 from . import serializers as s
-from .base import ApiViewMixin
+from .base import ApiViewMixin, CursorOrPagePagination
 from .concurrency import REPLAYED_HEADER, etag, expected_version, run_once
 from .errors import error_responses
-from .filters import TaskFilter, TaskOrdering
+from .filters import TaskFilter, TaskFilterBackend, TaskOrdering
 from .parsers import BoundedJSONParser
 from .timeline import INCLUDE, TimelineEntrySerializer, timeline_data
 
@@ -82,13 +81,26 @@ def _action_schema(body: type | dict[str, type] | None, summary: StrOrPromise, *
 class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                   viewsets.GenericViewSet):
     serializer_class = s.TaskSerializer
-    filter_backends = [DjangoFilterBackend, TaskOrdering]
+    filter_backends = [TaskFilterBackend, TaskOrdering]
     filterset_class = TaskFilter
+    pagination_class = CursorOrPagePagination
     parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
     queryset = Task.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
-        return tasks_visible_to(self.request.user).select_related(*s.TASK_RELATED)
+        tasks = tasks_visible_to(self.request.user)
+        # The list counts the bare queryset and reads its page through page_rows.
+        return tasks if self.action == "list" else tasks.select_related(*s.TASK_RELATED)
+
+    def page_rows(self, tasks):
+        """The list's page as plain rows for TaskListSerializer (and the ordering's
+        annotations, which a cursor names)."""
+        return tasks.values(*s.TASK_LIST_VALUES, *tasks.query.annotations)
+
+    def get_serializer_class(self):
+        # The list's rows: the same JSON as TaskSerializer's, written without DRF's generic
+        # field machinery (its main cost at 50 rows a page).
+        return s.TaskListSerializer if self.action == "list" else s.TaskSerializer
 
     # -- responses ---------------------------------------------------------------------------------
 
