@@ -329,7 +329,8 @@ class Authority:
             q |= self._region_grids(sorted(regions))
         return q
 
-    # A region of up to this many grids is filtered by its grid ids as a list, read first.
+    # Roles held over a community or a street: few enough grids to list (tens to hundreds).
+    SMALL_REGION_ROLES = frozenset({Role.COMMUNITY_HEAD, Role.STREET_LEADER})
     SMALL_REGION_GRIDS = 400
 
     def _region_grids(self, regions: list[int]) -> Q:
@@ -337,13 +338,18 @@ class Authority:
         literal list (one small query, once per Authority): PostgreSQL then reads those grids'
         tasks through the grid index, where a subquery through the region tables is estimated
         at a tenth of every grid and turns counting a community's tasks into a scan of the
-        whole task table. A district's thousands of grids stay a subquery."""
+        whole task table. A district (supervisors, inspectors) stays a subquery: its thousands
+        of grids are most of the table anyway."""
         cached = getattr(self, "_region_grid_q", None)
         if cached is not None and cached[0] == regions:
             return cached[1]
         under = Grid.objects.filter(regions_below(regions)).values("pk")
-        ids = list(under.order_by("pk").values_list("pk", flat=True)[: self.SMALL_REGION_GRIDS + 1])
-        q = Q(grid__in=under) if len(ids) > self.SMALL_REGION_GRIDS else Q(grid_id__in=ids)
+        q = Q(grid__in=under)
+        if set(self.area.regions) <= self.SMALL_REGION_ROLES:
+            ids = list(under.order_by("pk").values_list("pk", flat=True)
+                       [: self.SMALL_REGION_GRIDS + 1])
+            if len(ids) <= self.SMALL_REGION_GRIDS:
+                q = Q(grid_id__in=ids)
         self._region_grid_q = (regions, q)
         return q
 
