@@ -229,8 +229,8 @@ def _measure(total: int, crossings: int) -> dict:
         transaction.set_rollback(True)
     assert sum(idle.crossed.values()) == 0
     return {"tasks": total, "crossings": crossings, "build_s": round(built, 1), **checked,
-            "sweep_ms": round(statistics.median(runs["sweep"]), 1),
-            "hand_written_ms": round(statistics.median(runs["hand"]), 1),
+            "figure_ms": round(statistics.median(runs["sweep"]), 1),
+            "baseline_ms": round(statistics.median(runs["hand"]), 1),
             "sweep_runs_ms": [round(x) for x in runs["sweep"]],
             "hand_written_runs_ms": [round(x) for x in runs["hand"]],
             "sweep_queries": len(queries.captured_queries) - 2,  # less SAVEPOINT/ROLLBACK
@@ -242,25 +242,27 @@ def run(args) -> int:
     citygen.build_reference()
     sizes = [args.tasks] if args.tasks else [100_000, 1_000_000]
     results = []
+    met = True
     for n in sizes:
         r = _measure(n, args.crossings)
         results.append(r)
+        ratio = round(r["figure_ms"] / r["baseline_ms"], 2)
+        met = met and ratio <= 1.5
         print(json.dumps({
             "bench": "sweep", **r, "figure": "escalation.sweep, ms",
-            "baseline": "one hand-written SQL statement, same end state, ms",
-            "ratio": round(r["sweep_ms"] / r["hand_written_ms"], 2), "target": "<= 1.5"}),
-            flush=True)
+            "baseline": "one hand-written SQL statement (data-modifying CTEs), same end state, ms",
+            "ratio": ratio, "target": "<= 1.5", "met": ratio <= 1.5}), flush=True)
     if len(results) == 2:
         small, big = results
         print(json.dumps({
             "bench": "sweep_growth", "crossings": args.crossings,
-            "figure": f"sweep at {big['tasks']} tasks, ms", "sweep_ms": big["sweep_ms"],
-            "baseline": f"sweep at {small['tasks']} tasks, ms", "baseline_ms": small["sweep_ms"],
-            "ratio": round(big["sweep_ms"] / small["sweep_ms"], 2), "target": "< 1.5"}))
+            "figure": f"sweep at {big['tasks']} tasks, ms", "figure_ms": big["figure_ms"],
+            "baseline": f"sweep at {small['tasks']} tasks, ms", "baseline_ms": small["figure_ms"],
+            "ratio": round(big["figure_ms"] / small["figure_ms"], 2), "target": "< 1.5"}))
         print(json.dumps({
             "bench": "sweep_idle", "tasks": big["tasks"],
             "figure": "sweep with nothing to do, ms", "idle_sweep_ms": big["idle_sweep_ms"],
             "baseline": f"sweep with {args.crossings} crossings, ms",
-            "baseline_ms": big["sweep_ms"],
-            "ratio": round(big["idle_sweep_ms"] / big["sweep_ms"], 3), "target": "< 1000 ms"}))
-    return 0
+            "baseline_ms": big["figure_ms"],
+            "ratio": round(big["idle_sweep_ms"] / big["figure_ms"], 3), "target": "< 1000 ms"}))
+    return 0 if met else 1
