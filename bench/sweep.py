@@ -123,7 +123,7 @@ def _end_state(before: tuple[int, int]) -> dict:
     Escalation and Notification row added since ``before`` (all columns but the id)."""
     esc_since, note_since = before
     with connection.cursor() as c:
-        c.execute("SELECT md5(string_agg(t::text, E'\\n' ORDER BY t.id)), count(*) "
+        c.execute("SELECT md5(string_agg(md5(t::text), '' ORDER BY t.id)), count(*) "
                   "FROM tasks_app_task t")
         tasks_md5, tasks = c.fetchone()
         c.execute("SELECT task_id, level, reason, crossed_at FROM tasks_app_escalation "
