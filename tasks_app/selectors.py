@@ -114,6 +114,9 @@ def repeat_hotspots(*, since: datetime, min_count: int = 3,
                          min_count=min_count)
 
 
+HOTSPOT_IDS_PER_QUERY = 30_000
+
+
 def hotspot_rows(*, since: datetime, tasks: QuerySet[Task] | None = None,
                  extra: tuple[str, ...] = ()) -> list[tuple]:
     """The rows ``repeat_hotspots`` chains, with the ``extra`` fields appended to each: a row
@@ -127,14 +130,21 @@ def hotspot_rows(*, since: datetime, tasks: QuerySet[Task] | None = None,
     # since the look-back nor every repeat ever; then those tasks by id (the look-back is
     # applied here: given to PostgreSQL, it walked every task since by date instead).
     recent = Task.objects.filter(repeat_of__isnull=False, reported_at__gte=lookback)
-    candidates = {pk for pair in recent.values_list("pk", "repeat_of_id") for pk in pair}
-    # With none, an id no task has: the same queries whether or not there are repeats.
-    return [row for row in base.filter(pk__in=sorted(candidates) or [-1])
+    ids = sorted({pk for pair in recent.values_list("pk", "repeat_of_id") for pk in pair})
+    # With none, an id no task has: the same queries whether or not there are repeats. Past
+    # HOTSPOT_IDS_PER_QUERY ids (a bound parameter each; PostgreSQL takes at most 65,535), one
+    # more query per batch.
+    batches = [ids[i:i + HOTSPOT_IDS_PER_QUERY]
+               for i in range(0, len(ids), HOTSPOT_IDS_PER_QUERY)] or [[-1]]
+    rows = [row for batch in batches for row in base.filter(pk__in=batch)
             .order_by("reported_at", "pk")
             .values_list("pk", "repeat_of_id", "repeat_seq", "category_id", "category__name",
                          "category__repeat_radius_m", "lng", "lat", "reported_at", "status",
                          "grid__name", *extra)
             if row[8] >= lookback]
+    if len(batches) > 1:
+        rows.sort(key=lambda row: (row[8], row[0]))
+    return rows
 
 
 def hotspots_from(rows: list[tuple], *, since: datetime, min_count: int = 3) -> list[Hotspot]:

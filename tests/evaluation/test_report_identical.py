@@ -34,12 +34,12 @@ from tests.gridmgmt.calendars import at
 # -- the reference: the code before the change ------------------------------------------------
 
 
-def _old_repeat_hotspots(*, since, min_count=3, tasks=None):
+def _old_hotspot_rows(*, since, tasks=None):
     window = Category.objects.aggregate(days=Max("repeat_window_days"))["days"] or 0
     lookback = since - timedelta(days=window)
     base = (Task.objects.all() if tasks is None else tasks).exclude(status=Status.VOID)
     repeated = Task.objects.filter(repeat_of__isnull=False, reported_at__gte=lookback)
-    rows = list(
+    return list(
         base.filter(reported_at__gte=lookback)
         .filter(Q(repeat_of__isnull=False) | Q(pk__in=repeated.values("repeat_of_id")))
         .order_by("reported_at", "pk")
@@ -47,8 +47,12 @@ def _old_repeat_hotspots(*, since, min_count=3, tasks=None):
                      "category__repeat_radius_m", "lng", "lat", "reported_at", "status",
                      "grid__name")
     )
+
+
+def _old_repeat_hotspots(*, since, min_count=3, tasks=None):
     # The chaining itself did not change (it moved into selectors.hotspots_from).
-    return selectors.hotspots_from(rows, since=since, min_count=min_count)
+    return selectors.hotspots_from(_old_hotspot_rows(since=since, tasks=tasks), since=since,
+                                   min_count=min_count)
 
 
 def _old_district_snapshot(district, month, end, *_ignored):
@@ -175,13 +179,18 @@ def test_the_report_is_the_same_as_before_for_every_recipient(repeats, monkeypat
     assert sorted(h["occurrences"] for h in c2["hotspots"]) == [1, 3]
 
 
-def test_the_hotspot_rows_are_the_same_as_before_for_every_scope(repeats):
+@pytest.mark.parametrize("per_query", [30_000, 3])  # 3: the ids read in several batches
+def test_the_hotspot_rows_are_the_same_as_before_for_every_scope(repeats, monkeypatch,
+                                                                 per_query):
+    monkeypatch.setattr(selectors, "HOTSPOT_IDS_PER_QUERY", per_query)
     w = repeats.world
     since = at(2026, 11, 1, 0, 0)
     scopes = [None, Task.objects.filter(grid=w.grid1), Task.objects.filter(grid=w.grid2),
               Task.objects.filter(reported_at__lt=at(2026, 11, 26, 0, 0)),
               selectors.tasks_visible_to(w.street_leader.user)]
     for scope in scopes:
+        assert (selectors.hotspot_rows(since=since, tasks=scope)
+                == _old_hotspot_rows(since=since, tasks=scope))
         for min_count in (1, 2, 3):
             assert (selectors.repeat_hotspots(since=since, min_count=min_count, tasks=scope)
                     == _old_repeat_hotspots(since=since, min_count=min_count, tasks=scope))
