@@ -17,7 +17,8 @@ from django.views.decorators.http import require_safe
 
 from gridmgmt.models import Region
 
-from ..models import Category
+from ..evaluation import month_bounds, previous_month
+from ..models import Category, Decision
 from ..photos import public_copy
 from . import board_selectors as selectors
 
@@ -35,6 +36,28 @@ def _headers(response: HttpResponse, seconds: int = 300) -> HttpResponse:
 def index(request: HttpRequest) -> HttpResponse:
     districts = selectors.districts()
     return _headers(render(request, "public/board_index.html", {"districts": districts}))
+
+
+def _next_month(month: str) -> str | None:
+    """The month after ``month``, unless that has not begun."""
+    _start, end = month_bounds(month)
+    following = f"{end:%Y-%m}"
+    return None if following > selectors.month_of() else following
+
+
+def _decision(code: str) -> str:
+    try:
+        return str(Decision.Kind(code).label)
+    except ValueError:
+        return code
+
+
+def _reviews(ranking) -> list[dict]:
+    """The cached reviews with each decision named in the reader's language."""
+    if ranking is None:
+        return []
+    return [{**r, "decisions": [{**d, "label": _decision(d["kind"])} for d in r["decisions"]]}
+            for r in ranking.reviews]
 
 
 def _time_unit(code: str) -> str:
@@ -64,8 +87,10 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
     return _headers(render(request, "public/board_unit.html", {
         "unit": region, "trail": trail, "children": selectors.children(region),
         "month": month, "current_month": month == selectors.month_of(),
+        "previous_month": previous_month(month), "next_month": _next_month(month),
         "figures": figures, "totals": data["totals"], "results": data["results"],
         "markers": data["markers"], "ranking": data["ranking"],
+        "reviews": _reviews(data["ranking"]),
         "map_config": {"markers": data["markers"], "tileUrl": settings.MAP_TILE_URL,
                        "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
                        "resultUrl": reverse("public:board_result", args=[0]),

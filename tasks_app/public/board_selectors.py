@@ -242,7 +242,8 @@ def _row_dict(unit_id: int, name: str, rank: int | None, score, data: dict) -> d
 
 def _reviews(month: str, units: list[tuple[str, int]]) -> list[dict]:
     """The meeting's comments and decisions on these units (never the follow-ups, which name
-    officers, nor who wrote or decided)."""
+    officers, nor who wrote or decided). A decision's kind stays a code: the board is cached
+    for every language, the page names it in the reader's."""
     if not units:
         return []
     wanted = set(units)
@@ -256,7 +257,7 @@ def _reviews(month: str, units: list[tuple[str, int]]) -> list[dict]:
         return []
     prefetch_related_objects(reviews, "decisions")
     return [{"unit": r.unit_name, "level": r.level, "comment": r.comment,
-             "decisions": [{"kind": d.get_kind_display(), "amount": d.amount,
+             "decisions": [{"kind": d.kind, "amount": d.amount,
                             "points": d.points, "reason": d.reason}
                            for d in r.decisions.all()]}
             for r in reviews if r.comment or r.decisions.all()]

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from tasks_app import services
-from tasks_app.evaluation_services import evaluation_publish, review_write
-from tasks_app.models import Photo, Source
+from tasks_app.evaluation_services import decision_add, evaluation_publish, review_write
+from tasks_app.models import Decision, Photo, Source
 from tests import factories as f
 from tests.evaluation.conftest import photo
 from tests.evaluation.story import bureau_admin
@@ -55,9 +55,10 @@ def close(task, when=NOV, photos=None):
         return services.task_verify(task=task, actor=task.reporter, approved=True)
 
 
-def board(client, unit, month="2026-11"):
+def board(client, unit, month="2026-11", language="zh-hans"):
     with time_machine.travel(DEC, tick=False):
-        return client.get(reverse("public:board_unit", args=[unit.pk]), {"month": month})
+        return client.get(reverse("public:board_unit", args=[unit.pk]), {"month": month},
+                          HTTP_ACCEPT_LANGUAGE=language)
 
 
 def figures(response) -> dict:
@@ -185,12 +186,19 @@ def test_only_a_published_ranking_is_shown_with_its_review(client, world):
         evaluation_publish(month="2026-11", actor=admin)
         review_write(month="2026-11", level="street", unit_id=w.street1.pk, actor=admin,
                      comment="东街道按期结案，予以表扬")
+        decision_add(month="2026-11", level="street", unit_id=w.street1.pk, actor=admin,
+                     kind=Decision.Kind.PRAISE, reason="全区通报表扬")
     cache.clear()
     response = board(client, w.district, "2026-12")
     ranking = response.context["ranking"]
     assert ranking.month == "2026-11" and ranking.level == "street"
     assert {r["name"] for r in ranking.rows} == {w.street1.name, w.street2.name}
     assert "东街道按期结案，予以表扬" in response.content.decode()
+    praise = str(Decision.Kind.PRAISE.label)
+    assert f"{praise}: 全区通报表扬" in response.content.decode()
+    # The cached board names the decision in each reader's language.
+    english = board(client, w.district, "2026-12", language="en").content.decode()
+    assert "Praise: 全区通报表扬" in english
     # A street's board ranks its communities and shows its own place.
     street = board(client, w.street1, "2026-12").context["ranking"]
     assert [r["unit_id"] for r in street.rows] == [w.community1.pk]
