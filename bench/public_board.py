@@ -5,7 +5,8 @@ same figures.
 
 The city is citygen's (default a million tasks over two years in one district of 3,000 grids).
 The month before the city's instant is published first (``evaluation_publish`` by a superuser,
-rolled back at the end), so the ranking is read as the public reads it. Two months are measured:
+with a review of two streets, all rolled back at the end), so the ranking and its review are read
+as the public reads them. Two months are measured:
 the city's current month (partial, as the board opens by default) and the month before (full).
 
 The baseline is the statements a person would write: the district's grid ids, then one GROUP BY
@@ -119,7 +120,8 @@ def baseline(params: dict) -> dict:
                         for (d,) in c.fetchall()]
             c.execute(REVIEWS_SQL, {"month": month, "units": [r["unit_id"] for r in rows]})
             reviews = [{"unit": unit, "level": level, "comment": comment,
-                        "decisions": json.loads(ds) if isinstance(ds, str) else ds}
+                        "decisions": [_decision(d) for d in (
+                            json.loads(ds) if isinstance(ds, str) else ds)]}
                        for unit, level, comment, ds in c.fetchall()]
             ranking = {"month": month, "level": "street", "rows": rows, "unit_row": None,
                        "reviews": [r for r in reviews if r["comment"] or r["decisions"]]}
@@ -130,6 +132,14 @@ def baseline(params: dict) -> dict:
               "on_time_rate": round(100 * on_time / closed) if closed else None}
     return {"month": params["month"], "figures": figures, "totals": totals, "results": results,
             "markers": markers, "ranking": ranking}
+
+
+def _decision(d: dict) -> dict:
+    def number(v):
+        return None if v is None else Decimal(str(v))
+
+    return {"kind": d["kind"], "amount": number(d["amount"]), "points": number(d["points"]),
+            "reason": d["reason"]}
 
 
 def _row(d: dict) -> dict:
@@ -209,7 +219,7 @@ def run(args) -> int:
 
     from gridmgmt import clock
     from gridmgmt.models import Region
-    from tasks_app.evaluation_services import evaluation_publish
+    from tasks_app.evaluation_services import decision_add, evaluation_publish, review_write
     from tasks_app.public import board_selectors
 
     citygen.build_reference()
@@ -223,8 +233,15 @@ def run(args) -> int:
     with clock.frozen(now), transaction.atomic():
         actor = get_user_model().objects.create_superuser("bench-board", None, None)
         start = time.perf_counter()
-        evaluation_publish(month=_month_of(now, 1), actor=actor, reason="")
+        published = _month_of(now, 1)
+        evaluation_publish(month=published, actor=actor, reason="")
         published_s = time.perf_counter() - start
+        # The review meeting's word on two streets, as the board shows it.
+        for street in Region.objects.filter(parent=district).order_by("code")[:2]:
+            review_write(month=published, level="street", unit_id=street.pk, actor=actor,
+                         comment=f"{street.name}: 点评")
+            decision_add(month=published, level="street", unit_id=street.pk, actor=actor,
+                         kind="reward", reason="按期结案", amount=Decimal("500"))
         with connection.cursor() as c:
             c.execute("ANALYZE tasks_app_evaluationpublication")
             c.execute("ANALYZE tasks_app_evaluationsnapshotrow")
