@@ -127,14 +127,22 @@ class TaskListSerializer(TaskSerializer):
     reads a dict. Times are written as DRF's DateTimeField writes them (ISO 8601 in the current
     time zone, UTC as Z), display names as ``get_FOO_display`` gives them."""
 
+    def _page_settings(self) -> tuple[Any, dict[str, str], dict[str, str], dict[str, str]]:
+        # Once per request (this serializer lives for one): the time zone and the labels.
+        found = getattr(self, "_page_context", None)
+        if found is None:
+            found = self._page_context = (timezone.get_current_timezone(), _labels("source"),
+                                          _labels("status"), _labels("light"))
+        return found
+
     def to_representation(self, instance: dict[str, Any]) -> dict[str, Any]:
         r = instance
-        zone = timezone.get_current_timezone()
+        zone, sources, statuses, lights = self._page_settings()
 
         def when(value: datetime | None) -> str | None:
             if value is None:
                 return None
-            text = (value.astimezone(zone) if timezone.is_aware(value) else value).isoformat()
+            text = (value.astimezone(zone) if value.tzinfo is not None else value).isoformat()
             return text[:-6] + "Z" if text.endswith("+00:00") else text
 
         source, status, light = r["source"], r["status"], r["light"]
@@ -152,11 +160,11 @@ class TaskListSerializer(TaskSerializer):
             "category_code": r["category__code"],
             "category_name": r["category__name"],
             "source": source,
-            "source_display": _labels("source").get(source, source),
+            "source_display": sources.get(source, source),
             "status": status,
-            "status_display": _labels("status").get(status, status),
+            "status_display": statuses.get(status, status),
             "light": light,
-            "light_display": _labels("light").get(light, light),
+            "light_display": lights.get(light, light),
             "is_open": status in OPEN_STATUSES,
             "lng": float(r["lng"]),
             "lat": float(r["lat"]),
