@@ -175,21 +175,28 @@ def _require_campaign_covers(campaign: Campaign, *, category_id: int, grid) -> N
              _("The campaign does not cover this task's place."), "invalid_input")
 
 
-def _dispatch(task: Task, *, assignee: Officer, department: Department | None,
+def _dispatch(task: Task, *, assignee: Officer, department: Department | int | None,
               at: datetime) -> None:
+    """``department`` (or its id; by default the assignee's) is set by id: nothing is read."""
     task.assignee = assignee
-    task.department = department or assignee.department
+    if isinstance(department, Department):
+        task.department = department
+    else:
+        task.department_id = department if department is not None else assignee.department_id
     task.dispatched_at = at
     deadlines.set_thresholds(task, start=at)
 
 
 def _auto_assignee(category: Category, location, at: datetime
-                   ) -> tuple[Officer | None, Department | None]:
+                   ) -> tuple[Officer | None, int | None]:
+    """The officer on duty and the responsible department's id (the category's, or None for
+    the officer's own); the category's department is not read, only its id."""
     if category.default_department_id:
-        handler = officers_holding(role=Role.HANDLER, at=at,
-                                   department=category.default_department).first()
+        handler = officers_holding(role=Role.HANDLER, at=at,  # a filter by id, nothing read
+                                   department=Department(pk=category.default_department_id)
+                                   ).first()
         if handler:
-            return handler, category.default_department
+            return handler, category.default_department_id
     officer = officers_holding(role=Role.GRID_OFFICER, at=at, grid=location.grid).first()
     return officer, None
 
@@ -301,7 +308,7 @@ def task_report(
         level = task.escalation_level = 2 if task.repeat_seq >= 3 else 1
     if fixed_on_spot:
         assert officer is not None  # required above
-        _dispatch(task, assignee=officer, department=officer.department, at=now)
+        _dispatch(task, assignee=officer, department=officer.department_id, at=now)
         task.status = Status.SUBMITTED
         task.started_at = task.submitted_at = now
     elif category.auto_dispatch:
