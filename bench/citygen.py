@@ -8,11 +8,16 @@ road chiefs, community heads, street leaders, district supervisors, inspectors, 
 handlers); the demo seeds' 25 categories with their real time limits, departments and dispatch
 rules; a default work calendar with China's holidays.
 
-Tasks span two years, ids in report order, in the proportions of a working bureau: about 90 %
-closed (11 % of them late, some after rework or an extension), 4 % void reports, the rest open
-and spread over every state with the light and ladder level they would have now; 8 % are repeats
-in chains of up to three (``repeat_of``, ``repeat_seq``, escalated as the services would); every
-task has the event log the services would have written (``version`` = its number of events).
+Tasks come at a working bureau's daily rate (about 1,370 a day) for as long as the size needs,
+up to two years: a million tasks span two years, 100,000 the last 73 days (``days_for``). So a
+smaller city is the same bureau earlier in its life, not a quieter one: comparing 100k with 1M
+measures what grows with the history kept (the table), with the day's and the month's work
+equal, as a bureau's tables grow. Ids in report order, in the proportions of a working bureau:
+about 90 % closed (11 % of them late, some after rework or an extension), 4 % void reports, the
+rest open and spread over every state with the light and ladder level they would have now; 8 %
+are repeats in chains of up to three (``repeat_of``, ``repeat_seq``, escalated as the services
+would); every task has the event log the services would have written (``version`` = its number
+of events).
 
 ``build_tasks(total, crossings=N)`` makes exactly N running tasks cross their yellow threshold as
 of ``reference_now()``; every other running task's next check lies after it.
@@ -27,9 +32,17 @@ from urllib.parse import urlparse
 
 GRID_COLS, CELL = 60, 0.004  # 3,000 grids of about 400 m on a 60 × 50 lattice
 ORIGIN = (120.0, 30.1)
-DAYS = 730
+DAYS = 730  # the span of a full-size city
+FULL = 1_000_000
 # Bump when the generated city changes shape: an older bench database is dropped and rebuilt.
-CITY_VERSION = 3
+CITY_VERSION = 4
+
+
+def days_for(total: int) -> int:
+    """The days a city of ``total`` tasks spans: the full city's daily rate, at least a tenth of
+    the full span (73 days: every benchmark's month and the month before are whole), at most
+    the full span."""
+    return round(DAYS * min(1.0, max(0.1, total / FULL)))
 # Officers per role besides grid officers and road chiefs (one road chief per road).
 PER_STREET_LEADERS, SUPERVISORS, INSPECTORS, HANDLERS_PER_DEPT = 2, 5, 60, 20
 
@@ -237,7 +250,8 @@ def mark_dirty() -> None:
 
 
 def build_tasks(total: int, *, crossings: int) -> float:
-    """Replace all tasks with ``total`` tasks over two years (see the module docstring), with
+    """Replace all tasks with ``total`` tasks over ``days_for(total)`` days (see the module
+    docstring), with
     exactly ``crossings`` running tasks whose next threshold passed a minute before
     ``reference_now()``. Returns the seconds it took."""
     global _reference_now

@@ -62,7 +62,7 @@ def parameters(*, total: int, crossings: int, now: datetime) -> dict:
         while len(pick) < round(1000 * acc / total_w):
             pick.append(idx)
     return {
-        "total": total, "crossings": crossings, "now": now, "days": citygen.DAYS,
+        "total": total, "crossings": crossings, "now": now, "days": citygen.days_for(total),
         "cols": citygen.GRID_COLS, "cell": citygen.CELL, "ox": citygen.ORIGIN[0],
         "oy": citygen.ORIGIN[1], "ngrids": len(grids), "segs": segs, "segcols": seg_cols,
         "cat_pick": pick, "cat_id": [c.pk for c in cats],
