@@ -228,7 +228,7 @@ class CursorOrPagePagination(ApiPagination):
         return page
 
     def _decode(self, raw: str | None) -> tuple[list[Any] | None, bool]:
-        if raw is None:
+        if not raw:  # no cursor (or an empty one): the first page
             return None, False
         try:
             data = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))

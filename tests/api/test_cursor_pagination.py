@@ -213,3 +213,11 @@ def test_the_schema_documents_the_cursor(world, client_for):
     params = {p["name"] for p in json.loads(schema.content)["paths"]["/api/v1/tasks/"]["get"][
         "parameters"]}
     assert {"cursor", "pagination", "page", "page_size"} <= params
+
+
+def test_an_empty_cursor_is_the_first_page(world, client_for):
+    _tasks(world, 5)
+    client = client_for(world.supervisor)
+    body = client.get("/api/v1/tasks/?cursor=&page_size=2").json()
+    first = client.get("/api/v1/tasks/?pagination=cursor&page_size=2").json()
+    assert body["results"] == first["results"] and body["previous"] is None
