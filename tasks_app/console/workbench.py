@@ -223,7 +223,7 @@ def _candidate_groups(form: wf.VersionForm) -> list[tuple[tuple[str, Any], str]]
     chosen = str(form["assignee"].value())
     title = _("open tasks assigned now")
     loads: dict[int, str] = {}
-    out = []
+    out: list[tuple[tuple[str, Any], str]] = []
     for group, people in form.candidates_grouped:
         rows = []
         for c in people:
