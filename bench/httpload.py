@@ -171,8 +171,12 @@ class MixUser:
         headers = {**self._auth(token), "If-Match": f'"{version}"',
                    "Idempotency-Key": uuid.uuid4().hex}
         if status == "assigned":
+            # As the phone starts one: with the plan (一套方案) and a before photo, which the
+            # category or the task's level may require.
             kind, path = "officer_start", f"/api/v1/tasks/{pk}/start/"
-            body, headers["Content-Type"] = b'{"note": "on my way"}', "application/json"
+            body, headers["Content-Type"] = _multipart(
+                {"note": "on my way", "plan": "clear it today, by me, before 18:00"},
+                {"photos": ("before.jpg", self.photo, "image/jpeg")})
         else:
             kind, path = "officer_submit", f"/api/v1/tasks/{pk}/submit/"
             body, headers["Content-Type"] = _multipart(
