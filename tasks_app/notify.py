@@ -96,7 +96,10 @@ def recipients_for(place: Place, level: int, holders) -> list[int]:
 # The ladder of recipients_for() as one INSERT … SELECT (INSERT first: Python's sqlite3 counts
 # rows only for statements that begin with INSERT), for any number of crossings: who holds
 # each role is read as of ``now`` (duties valid then), the outbox's unique constraint drops a
-# person already told of that level, and UNION drops one person holding two of the roles.
+# person already told of that level, and one person holding two of the roles is told once. Rows
+# go in in recipients_for()'s order (the assignee, then up the ladder, officers by id within a
+# rung), so the outbox and the history list them as the ladder does, whatever plan PostgreSQL
+# chose for the joins.
 _LADDER_SQL = """
 INSERT INTO {notification} (kind, task_id, level, period, recipient_id, email, context, status,
                             attempts, last_error, next_attempt_at, created_at)
@@ -111,20 +114,24 @@ place AS (
 holder AS (
     SELECT role, road_id, region_id, officer_id FROM {duty}
     WHERE valid_from <= %s AND (valid_to IS NULL OR valid_to > %s)),
-told AS (
-    SELECT task_id, level, kind, assignee_id AS officer_id FROM place
+rung AS (
+    SELECT task_id, level, kind, assignee_id AS officer_id, 0 AS rung FROM place
     WHERE assignee_id IS NOT NULL
-    UNION SELECT p.task_id, p.level, p.kind, h.officer_id FROM place p
+    UNION ALL SELECT p.task_id, p.level, p.kind, h.officer_id, 1 FROM place p
     JOIN holder h ON h.role = %s AND h.road_id = p.road_id WHERE p.level >= 1
-    UNION SELECT p.task_id, p.level, p.kind, h.officer_id FROM place p
+    UNION ALL SELECT p.task_id, p.level, p.kind, h.officer_id, 2 FROM place p
     JOIN holder h ON h.role = %s AND h.region_id = p.community_id WHERE p.level >= 1
-    UNION SELECT p.task_id, p.level, p.kind, h.officer_id FROM place p
+    UNION ALL SELECT p.task_id, p.level, p.kind, h.officer_id, 3 FROM place p
     JOIN holder h ON h.role = %s AND h.region_id = p.street_id WHERE p.level >= 2
-    UNION SELECT p.task_id, p.level, p.kind, h.officer_id FROM place p
-    JOIN holder h ON h.role = %s AND h.region_id = p.district_id WHERE p.level >= 3)
+    UNION ALL SELECT p.task_id, p.level, p.kind, h.officer_id, 4 FROM place p
+    JOIN holder h ON h.role = %s AND h.region_id = p.district_id WHERE p.level >= 3),
+told AS (  -- one row a person, at the first rung that names them
+    SELECT task_id, level, kind, officer_id, min(rung) AS rung FROM rung
+    GROUP BY task_id, level, kind, officer_id)
 SELECT told.kind, told.task_id, told.level, '', told.officer_id, o.email, %s, %s, 0, '', %s, %s
 FROM told JOIN {officer} o ON o.id = told.officer_id
 WHERE 1 = 1
+ORDER BY told.task_id, told.level, told.rung, told.officer_id
 ON CONFLICT DO NOTHING
 """
 
