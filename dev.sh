@@ -117,6 +117,7 @@ demo() {
   Grid task tracker demo is running.
     Supervisor console (admin):  http://127.0.0.1:$port/admin/
     Officer pages (phone):       http://127.0.0.1:$port/m/
+    Public board and citizen reports (no login): http://127.0.0.1:$port/public/
     E-mails are written to $VAR/mail/, the worker logs to $VAR/log/worker.log.
   load_seeds' output is in $VAR/log/load_seeds.log.
 EOF
