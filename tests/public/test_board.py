@@ -11,7 +11,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from tasks_app import services
 from tasks_app.evaluation_services import decision_add, evaluation_publish, review_write
@@ -26,17 +25,7 @@ NOV = at(2026, 11, 10, 10, 0)
 DEC = at(2026, 12, 3, 10, 0)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _zh_hans():
-    with translation.override("zh-hans"):
-        yield
+pytestmark = pytest.mark.usefixtures("fresh_cache", "zh_hans")
 
 
 def report(w, source, where=None, when=NOV):

@@ -9,10 +9,8 @@ import re
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
 from PIL import Image
 
 from tasks_app import services
@@ -20,18 +18,7 @@ from tasks_app.public import services as public
 from tasks_app.public.models import CitizenReport, Rating
 from tests.exif import has_gps_or_camera, jpeg_with_gps
 
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _zh_hans():
-    with translation.override("zh-hans"):
-        yield
+pytestmark = pytest.mark.usefixtures("fresh_cache", "zh_hans")
 
 
 def jpeg() -> SimpleUploadedFile:

@@ -8,11 +8,9 @@ import io
 import re
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 from PIL import Image
 
 from gridmgmt.models import Role
@@ -24,17 +22,7 @@ from tasks_app.public.services import WEB_CLIENT_NAME
 URL = "/public/report/"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _zh_hans():
-    with translation.override("zh-hans"):
-        yield
+pytestmark = pytest.mark.usefixtures("fresh_cache", "zh_hans")
 
 
 def jpeg(name="p.jpg") -> SimpleUploadedFile:
