@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+from django.utils.translation import gettext_lazy as _
 
 refuse_nul = ProhibitNullCharactersValidator()
 
@@ -28,3 +30,16 @@ class DateTimeField(forms.DateTimeField):
 
     def to_python(self, value):
         return super().to_python(raw_text(value))
+
+
+# The nearby open tasks a registration page showed (the desk's, the citizen's report page's).
+MAX_SEEN = 50
+
+
+def seen_ids(raw: str | None) -> set[int]:
+    """The task ids a page says it showed, as comma-separated digits: at most MAX_SEEN of them,
+    or a ValidationError (the page was tampered with or is stale)."""
+    parts = [p for p in (raw or "").split(",") if p.strip()]
+    if len(parts) > MAX_SEEN or not all(p.strip().isdigit() for p in parts):
+        raise ValidationError(_("Reload the page and pick the place again."))
+    return {int(p) for p in parts}

@@ -8,18 +8,16 @@ from __future__ import annotations
 import secrets
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from gridmgmt.geocode import place_named
 from gridmgmt.services import locate
 
 from ..errors import DomainError
+from ..inputs import seen_ids
 from ..mobile.forms import PhotosField
 from ..mobile.idempotency import clean_key
 from ..models import Category, Source
-
-MAX_SEEN = 50
 
 
 def new_key() -> str:
@@ -71,11 +69,7 @@ class DeskForm(forms.Form):
         return clean_key(self.cleaned_data.get("key"))
 
     def clean_seen(self) -> set[int]:
-        raw = self.cleaned_data.get("seen") or ""
-        parts = [p for p in raw.split(",") if p.strip()]
-        if len(parts) > MAX_SEEN or not all(p.strip().isdigit() for p in parts):
-            raise ValidationError(_("Reload the page and pick the place again."))
-        return {int(p) for p in parts}
+        return seen_ids(self.cleaned_data.get("seen"))
 
     def clean(self):
         super().clean()

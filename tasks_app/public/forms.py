@@ -12,13 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from gridmgmt.services import locate
 from tasks_app.errors import DomainError
+from tasks_app.inputs import seen_ids
 from tasks_app.mobile.forms import PhotosField
 from tasks_app.models import Category
 
 from .models import Rating
 from .services import MAX_COMMENT, MAX_DESCRIPTION, MAX_PHOTOS
 
-MAX_SEEN = 50
 PHONE = re.compile(r"^\+?[0-9]{5,20}$")
 
 
@@ -90,11 +90,7 @@ class ReportForm(forms.Form):
         return text
 
     def clean_seen(self) -> set[int]:
-        raw = self.cleaned_data.get("seen") or ""
-        parts = [p for p in raw.split(",") if p.strip()]
-        if len(parts) > MAX_SEEN or not all(p.strip().isdigit() for p in parts):
-            raise ValidationError(_("Reload the page and pick the place again."))
-        return {int(p) for p in parts}
+        return seen_ids(self.cleaned_data.get("seen"))
 
     @property
     def is_robot(self) -> bool:
