@@ -43,6 +43,7 @@ from django.db import connection, transaction
 from django.test import Client, override_settings
 
 from bench import citygen
+from bench.statements import StatementCounter, city_sizes
 
 ROUNDS = int(os.environ.get("BENCH_CONSOLE_ROUNDS", "7"))
 TARGET_GROWTH = 1.5
@@ -53,37 +54,6 @@ PAGE_SIZE = 50
 
 class _Rollback(Exception):
     pass
-
-
-class _Counter:
-    """Counts the statements run (a request resets ``connection.queries``, so the test
-    utilities' capture does not see a request's own)."""
-
-    def __init__(self) -> None:
-        self.n = 0
-        self.statements: list[tuple[float, str]] = []
-
-    def __call__(self, execute, sql, params, many, context):
-        start = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.n += 1
-            self.statements.append(((time.perf_counter() - start) * 1000, sql))
-
-    def __enter__(self) -> _Counter:
-        self._cm = connection.execute_wrapper(self)
-        self._cm.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._cm.__exit__(*exc)
-
-
-def _sizes(args) -> list[int]:
-    if os.environ.get("BENCH_CONSOLE_SIZES"):
-        return [int(s) for s in os.environ["BENCH_CONSOLE_SIZES"].split(",")]
-    return [args.tasks] if args.tasks else [100_000, 1_000_000]
 
 
 # -- the roles ----------------------------------------------------------------------------------
@@ -367,7 +337,7 @@ def _measure(total: int) -> list[dict]:
                 for page, url, base in _pages(user, now, campaign_ids, month):
                     get = _get(client, url)
                     get()
-                    with _Counter() as queries:
+                    with StatementCounter() as queries:
                         get()
                     ms, base_ms = _alternate(get, base)
                     checked = _check_equal(page, user, now, base)
@@ -393,7 +363,7 @@ def _measure(total: int) -> list[dict]:
 
 def run(args) -> int:
     citygen.build_reference()
-    sizes = _sizes(args)
+    sizes = city_sizes(args, "BENCH_CONSOLE_SIZES")
     results = [_measure(n) for n in sizes]
     if len(results) >= 2:
         small, big = results[0], results[-1]

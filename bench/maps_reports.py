@@ -48,6 +48,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from bench import citygen
+from bench.statements import StatementCounter, city_sizes
 
 ROUNDS = int(os.environ.get("BENCH_MAPS_ROUNDS", "5"))
 TARGET_GROWTH = 1.5
@@ -59,31 +60,6 @@ RUNNING = ["assigned", "in_progress"]
 
 class _Rollback(Exception):
     pass
-
-
-class _Counter:
-    """Counts the statements run (a request resets ``connection.queries``)."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.n += 1
-        return execute(sql, params, many, context)
-
-    def __enter__(self) -> _Counter:
-        self._cm = connection.execute_wrapper(self)
-        self._cm.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._cm.__exit__(*exc)
-
-
-def _sizes(args) -> list[int]:
-    if os.environ.get("BENCH_MAPS_SIZES"):
-        return [int(s) for s in os.environ["BENCH_MAPS_SIZES"].split(",")]
-    return [args.tasks] if args.tasks else [100_000, 1_000_000]
 
 
 def _alternated(figure: Callable[[], Any], baseline: Callable[[], Any] | None
@@ -231,7 +207,7 @@ def measure_layers(size: int, now, common: dict) -> list[dict]:
                             body = gzip.decompress(body)
                         data = json.loads(body)
                         equal = _check(layer, data, params, since)
-                        with _Counter() as counter:
+                        with StatementCounter() as counter:
                             client.get(url)
                         sql = BASELINES.get(layer)
 
@@ -295,7 +271,7 @@ def measure_report(size: int, now, common: dict) -> dict:
             _rows(HOTSPOT_ROWS, hot)
 
     with clock.frozen(now):
-        with _Counter() as counter:
+        with StatementCounter() as counter:
             figure()
         figure_ms, base_ms = _alternated(figure, baseline)
     assert base_ms is not None
@@ -325,7 +301,7 @@ def _size(now) -> dict:
 
 
 def run(args) -> int:
-    sizes = _sizes(args)
+    sizes = city_sizes(args, "BENCH_MAPS_SIZES")
     results: dict[int, list[dict]] = {}
     for size in sizes:
         citygen.build_reference()
