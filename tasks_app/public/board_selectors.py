@@ -19,14 +19,31 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import BooleanField, Count, F, Func, Q, prefetch_related_objects
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from gridmgmt import clock
 from gridmgmt.models import Grid, Region
 
 from ..evaluation import month_bounds
-from ..models import EvaluationPublication, EvaluationSnapshotRow, Photo, Task, UnitReview
+from ..models import (
+    EvaluationPublication,
+    EvaluationSnapshotRow,
+    Photo,
+    Task,
+    TaskEvent,
+    UnitReview,
+)
 from ..workflow import OPEN_STATUSES, Status
 
 RECENT_RESULTS = 12
@@ -138,6 +155,16 @@ def totals(figures: list[dict]) -> dict:
     return out
 
 
+def accepted_fix_photos() -> QuerySet[Photo]:
+    """The after photos of the fix that was accepted: a fix sent back for rework (返工) keeps its
+    photos in the task's history, but they show what was refused, so they are never published.
+    A photo is of the accepted fix unless the task was sent back after it was taken (the same
+    rule as ``task_submit``'s: a new submission needs a photo taken since work resumed)."""
+    refused = TaskEvent.objects.filter(task_id=OuterRef("task_id"), kind=TaskEvent.Kind.REWORK,
+                                       created_at__gte=OuterRef("created_at"))
+    return Photo.objects.filter(kind=Photo.Kind.AFTER).exclude(Exists(refused))
+
+
 RESULT_FIELDS = ("pk", "code", "category__name", "grid__community__name", "address",
                  "reported_at", "closed_at", "closed_late")
 
@@ -149,8 +176,7 @@ def recent_results(grid_ids: list[int], start: datetime, end: datetime,
                                        closed_at__gte=start, closed_at__lt=end)
                  .order_by("-closed_at", "-pk").values(*RESULT_FIELDS)[:limit])
     photos: dict[int, list[int]] = {}
-    for task_id, photo_id in (Photo.objects.filter(task__in=[t["pk"] for t in tasks],
-                                                   kind=Photo.Kind.AFTER)
+    for task_id, photo_id in (accepted_fix_photos().filter(task__in=[t["pk"] for t in tasks])
                               .order_by("created_at", "pk").values_list("task_id", "pk")):
         photos.setdefault(task_id, []).append(photo_id)
     return [result_dict(t, photos.get(t["pk"], [])) for t in tasks]
@@ -297,8 +323,9 @@ def children(unit: Region) -> list[Region]:
 
 
 def photo_for_public(photo_id: int) -> Photo | None:
-    """An after photo of a closed public result, or None: the only photos the board serves."""
-    return (Photo.objects.filter(pk=photo_id, kind=Photo.Kind.AFTER)
+    """An after photo of a closed public result's accepted fix, or None: the only photos the
+    board serves."""
+    return (accepted_fix_photos().filter(pk=photo_id)
             .filter(public_q("task__"), task__status=Status.CLOSED)
             .select_related("task").first())
 
@@ -310,7 +337,7 @@ def result(task_id: int) -> dict | None:
                     "grid__community_id", "grid__community__parent__name").first())
     if task is None:
         return None
-    photo_ids = list(Photo.objects.filter(task_id=task_id, kind=Photo.Kind.AFTER)
+    photo_ids = list(accepted_fix_photos().filter(task_id=task_id)
                      .order_by("created_at", "pk").values_list("pk", flat=True))
     out = result_dict(task, photo_ids)
     out["time_limit"] = task["category__time_limit"]

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
 from gridmgmt.models import Grid
-from tasks_app.models import Category, Photo, Task
+from tasks_app.models import Category, Task
 from tasks_app.selectors import earlier_occurrences
 from tasks_app.workflow import Status
 
-from .board_selectors import public_q
+from .board_selectors import accepted_fix_photos, public_q
 from .models import CitizenReport, Rating
 
 MAX_NEARBY = 5
@@ -69,7 +69,7 @@ def result_photos(task: Task) -> list[int]:
     without EXIF)."""
     if task.status != Status.CLOSED:
         return []
-    return list(task.photos.filter(kind=Photo.Kind.AFTER).order_by("created_at", "pk")
+    return list(accepted_fix_photos().filter(task=task).order_by("created_at", "pk")
                 .values_list("pk", flat=True)[:6])
 
 

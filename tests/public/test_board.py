@@ -155,6 +155,32 @@ def test_only_after_photos_of_public_results_are_served(client, world):
     assert client.get(reverse("public:board_result", args=[running.pk])).status_code == 404
 
 
+def test_the_photos_of_a_fix_sent_back_for_rework_are_never_published(client, world):
+    w = world
+    task = report(w, Source.CITIZEN)
+    with time_machine.travel(at(2026, 11, 10, 11, 0), tick=False):
+        task = services.task_start(task=task, actor=task.assignee.user, plan="p")
+        task = services.task_submit(task=task, actor=task.assignee.user, photos=[photo()])
+    with time_machine.travel(at(2026, 11, 10, 12, 0), tick=False):
+        task = services.task_verify(task=task, actor=task.reporter, approved=False,
+                                    note="still broken")
+    with time_machine.travel(at(2026, 11, 11, 9, 0), tick=False):
+        task = services.task_submit(task=task, actor=task.assignee.user, photos=[photo()])
+    with time_machine.travel(at(2026, 11, 11, 10, 0), tick=False):
+        task = services.task_verify(task=task, actor=task.reporter, approved=True)
+    refused, accepted = Photo.objects.filter(task=task, kind=Photo.Kind.AFTER).order_by(
+        "created_at")
+    (result,) = board(client, w.district).context["results"]
+    assert result["photos"] == [accepted.pk]
+    page = client.get(reverse("public:board_result", args=[task.pk]))
+    assert page.context["result"]["photos"] == [accepted.pk]
+    assert client.get(reverse("public:board_photo", args=[accepted.pk])).status_code == 200
+    assert client.get(reverse("public:board_photo", args=[refused.pk])).status_code == 404
+    # The citizen's page of the problem shows the same photos.
+    from tasks_app.public.citizen_selectors import result_photos
+    assert result_photos(task) == [accepted.pk]
+
+
 def test_bad_input_is_refused(client, world):
     url = reverse("public:board_unit", args=[world.district.pk])
     with time_machine.travel(DEC, tick=False):
