@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import OuterRef, Subquery
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -77,6 +78,23 @@ def _action_schema(body: type | dict[str, type] | None, summary: StrOrPromise, *
     )
 
 
+# The list's values of the task itself, and those read through a relation (a__b...).
+LIST_OWN_VALUES = tuple(name for name in s.TASK_LIST_VALUES if "__" not in name)
+
+
+def _related_value(path: str) -> Subquery:
+    """``path`` (``grid__community__name``) as a scalar subquery on the related row's key:
+    NULL where the relation is empty, as the LEFT JOIN gave."""
+    name, rest = path.split("__", 1)
+    field = Task._meta.get_field(name)
+    related = field.related_model._base_manager  # type: ignore[union-attr]
+    return Subquery(related.filter(pk=OuterRef(field.attname)).values(rest))  # type: ignore[union-attr]
+
+
+def _list_related_values() -> dict[str, Subquery]:
+    return {path: _related_value(path) for path in s.TASK_LIST_VALUES if "__" in path}
+
+
 @extend_schema(tags=["tasks"])
 class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                   viewsets.GenericViewSet):
@@ -94,8 +112,12 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     def page_rows(self, tasks):
         """The list's page as plain rows for TaskListSerializer (and the ordering's
-        annotations, which a cursor names)."""
-        return tasks.values(*s.TASK_LIST_VALUES, *tasks.query.annotations)
+        annotations, which a cursor names): the task's own columns, and each value of a related
+        row (``category__name``, ``grid__community__parent__name``, ...) as a scalar subquery
+        under the same key. The same rows as ``values(*TASK_LIST_VALUES)`` (tested), but one
+        table to plan: with the eight tables joined, PostgreSQL spent longer choosing the join
+        order (20-100 ms at 1M, memoize paths for every order) than reading the 50 rows."""
+        return tasks.values(*LIST_OWN_VALUES, *tasks.query.annotations, **_list_related_values())
 
     def get_serializer_class(self):
         # The list's rows: the same JSON as TaskSerializer's, written without DRF's generic
