@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -96,7 +97,7 @@ def report(request: HttpRequest) -> HttpResponse:
         filed, key = services.citizen_report(
             category=d["category"], lng=location.lng, lat=location.lat,
             description=d["description"], address=d["address"], photos=d["photos"],
-            email=d["email"], phone=d["phone"])
+            email=d["email"], phone=d["phone"], language=translation.get_language())
     except DomainError as exc:
         return _refuse(request, form, exc.message, exc.http_status)
     for contact in contacts:

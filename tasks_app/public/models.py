@@ -28,6 +28,8 @@ class CitizenReport(models.Model):
                                                blank=True)
     closed_mail_attempts = models.PositiveSmallIntegerField(_("closure e-mail attempts"),
                                                             default=0)
+    # The language the citizen reported in: the closure e-mail is written in it.
+    language = models.CharField(_("language"), max_length=16, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

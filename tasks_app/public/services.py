@@ -28,10 +28,11 @@ from gridmgmt import clock
 from tasks_app import notify
 from tasks_app import services as task_services
 from tasks_app.errors import DomainError
-from tasks_app.models import Category, Open311Client, Photo, Source, Task
+from tasks_app.models import Category, Open311Client, Source, Task
 from tasks_app.photos import public_copy
 from tasks_app.workflow import Status
 
+from .board_selectors import accepted_fix_photos
 from .models import CitizenReport, Rating
 
 log = logging.getLogger(__name__)
@@ -97,10 +98,12 @@ def citizen_report(
     photos: Sequence[UploadedFile] | None = None,
     email: str = "",
     phone: str = "",
+    language: str = "",
 ) -> tuple[CitizenReport, str]:
     """File a citizen's web report: the Open311 service with the web client (source citizen,
     the same repeat rules and escalation), then the follow link. Returns the report and its
-    follow key, which is shown once and never stored."""
+    follow key, which is shown once and never stored. ``language`` is the one the citizen
+    reported in (one of ``settings.LANGUAGES``, else the site's): the closure e-mail's."""
     photos = list(photos or [])
     if len(photos) > MAX_PHOTOS:
         raise DomainError("invalid_input", _("Send at most %(n)d photos.") % {"n": MAX_PHOTOS})
@@ -116,7 +119,8 @@ def citizen_report(
         address=(address or "").strip()[:255], photos=photos, contact=contact)
     key = secrets.token_urlsafe(24)
     report = CitizenReport.objects.create(filed=filed, task=filed.task,
-                                          follow_hash=CitizenReport.digest(key))
+                                          follow_hash=CitizenReport.digest(key),
+                                          language=mail_language(language))
     return report, key
 
 
@@ -176,15 +180,23 @@ def follow_url(report: CitizenReport) -> str:
                                                    args=[follow_key_for(report)])
 
 
+def mail_language(language: str | None) -> str:
+    """``language`` if the site speaks it, else the site's own (zh-hans)."""
+    known = {code for code, _name in settings.LANGUAGES}
+    return language if language in known else settings.LANGUAGE_CODE
+
+
 def _message(report: CitizenReport, conn) -> EmailMultiAlternatives:
     task = report.task
-    after = list(task.photos.filter(kind=Photo.Kind.AFTER).order_by("created_at", "pk")
+    # The accepted fix's photos only: a fix sent back for rework is not the result.
+    after = list(accepted_fix_photos().filter(task=task).order_by("created_at", "pk")
                  [:MAX_PHOTOS])
     context = {"task": task, "category": task.category.name,
                "closed_at": timezone.localtime(task.closed_at) if task.closed_at else None,
                "on_time": not task.closed_late, "url": follow_url(report),
                "photos": len(after), "site_url": settings.SITE_URL}
-    subject, text, html = notify.render_email(MAIL_KIND, context, settings.LANGUAGE_CODE)
+    subject, text, html = notify.render_email(MAIL_KIND, context,
+                                              mail_language(report.language))
     msg = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL,
                                  [report.filed.email], connection=conn)
     msg.extra_headers["Message-ID"] = (f"<citizen-closed-{report.pk}@"

@@ -27,10 +27,11 @@ def jpeg() -> SimpleUploadedFile:
     return SimpleUploadedFile("p.jpg", buf.getvalue(), content_type="image/jpeg")
 
 
-def reported(world, email="li@example.com") -> tuple[CitizenReport, str]:
+def reported(world, email="li@example.com", language="") -> tuple[CitizenReport, str]:
     lng, lat = world.point_g1
     return public.citizen_report(category=world.category, lng=lng, lat=lat,
-                                 description="井盖松动", email=email, photos=[jpeg()])
+                                 description="井盖松动", email=email, photos=[jpeg()],
+                                 language=language)
 
 
 def close(world, task, captured):
@@ -101,6 +102,43 @@ def test_closing_e_mails_the_citizen_the_result_with_a_link_to_rate_it(
     again = client.post(f"/public/follow/{link.group(1)}/", {"level": "1"})
     assert again.status_code == 409
     assert Rating.objects.get().level == 2
+
+
+@pytest.mark.parametrize("language, words", [
+    ("en", "has been dealt with"), ("zh-hans", "已处置"), ("", "已处置"), ("xx", "已处置")])
+def test_the_closure_mail_is_in_the_language_the_citizen_reported_in(
+        world, django_capture_on_commit_callbacks, language, words):
+    report, _key = reported(world, language=language)
+    close(world, report.task, django_capture_on_commit_callbacks)
+    assert public.send_closure_mails()["sent"] == 1
+    [msg] = mail.outbox
+    assert words in msg.subject
+
+
+def test_the_closure_mail_attaches_only_the_accepted_fix(
+        world, django_capture_on_commit_callbacks):
+    report, _key = reported(world)
+    task = report.task
+    task.refresh_from_db()
+    if task.assignee is None:
+        task = services.task_assign(task=task, actor=world.supervisor.user,
+                                    assignee=world.grid_officer)
+    officer = task.assignee
+    task = services.task_start(task=task, actor=officer.user)
+    refused = Image.new("RGB", (64, 48), "#ff0000")
+    buf = io.BytesIO()
+    refused.save(buf, "JPEG")
+    task = services.task_submit(task=task, actor=officer.user, photos=[
+        SimpleUploadedFile("refused.jpg", buf.getvalue(), content_type="image/jpeg")])
+    task = services.task_verify(task=task, actor=world.supervisor.user, approved=False,
+                                note="还没修好")
+    task = services.task_submit(task=task, actor=officer.user, photos=[jpeg()])
+    with django_capture_on_commit_callbacks(execute=False):
+        services.task_verify(task=task, actor=world.supervisor.user, approved=True)
+    assert public.send_closure_mails()["sent"] == 1
+    [msg] = mail.outbox
+    [(_name, content, _mime)] = msg.attachments
+    assert Image.open(io.BytesIO(content)).size == (40, 30)  # the accepted fix's photo only
 
 
 def test_a_tampered_signed_link_finds_nothing(client, world):

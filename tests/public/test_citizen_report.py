@@ -60,6 +60,7 @@ def test_a_citizen_reports_on_the_web_and_is_given_a_follow_link(client, world):
     report = CitizenReport.objects.get(task=task)
     # Only the digest of the key is kept.
     assert report.follow_hash == CitizenReport.digest(key) and key not in report.follow_hash
+    assert report.language == "zh-hans"  # the closure e-mail's language
 
     page = client.get(response["Location"])
     assert page.status_code == 200
@@ -68,6 +69,12 @@ def test_a_citizen_reports_on_the_web_and_is_given_a_follow_link(client, world):
     assert f"/public/follow/{key}/" in html  # shown once, to keep
     assert task.code in html
     assert "li@example.com" not in html and "13800000000" not in html
+
+
+def test_the_language_the_citizen_reports_in_is_kept_for_the_closure_mail(client, world):
+    response = client.post(URL, form(world, email="li@example.com"), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302
+    assert CitizenReport.objects.get().language == "en"
 
 
 def test_the_web_client_cannot_be_used_through_the_open311_api(client, world):
