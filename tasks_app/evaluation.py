@@ -3,8 +3,9 @@
 One aggregate query per level and month computes every task indicator (plus one for rework
 events and one for citizens' ratings), so the cost is a scan of the month's tasks through the
 date indexes, not a query per unit: ``evaluate()`` makes a fixed number of queries whatever the
-level or the size of the city (the units, the scheme, the published-month look-up, and the
-figures, rework and ratings of the month and of the month before).
+level or the size of the city (the units, the scheme, the published-month look-ups, and the
+figures, rework and ratings of the month and of the month before, or the month before's
+snapshot rows when it is published).
 
 The rules as implemented (DESIGN.md section 3, "Monthly evaluation"), for a month [start, end):
 
@@ -60,7 +61,9 @@ The rules as implemented (DESIGN.md section 3, "Monthly evaluation"), for a mont
   scores share a rank, then by name); a unit with nothing registered or due is 无数据
   (``has_data`` false: no rates, no score, no rank) and listed after the ranked ones by name.
   ``previous_rank`` is the unit's rank last month whenever it was ranked then;
-  ``score_change`` needs both months ranked.
+  ``score_change`` needs both months ranked. Last month is read as it was published when it
+  is (its current snapshot, same district scope: the ranks, scores and 末位 flags the review
+  meeting read, whatever changed since), else computed live like this month.
 * A future month is refused (``FutureMonth``, a ValueError); the current month is provisional
   (``evaluation_status``), its "month's end" being now.
 * ``district`` scopes a level to one district: its places; the departments of the district (or
@@ -478,16 +481,24 @@ def evaluate(month: str, level: str = "street", *, district: int | None = None) 
     if level not in LEVELS:
         raise ValueError(f"Unknown level {level!r}; choose one of {', '.join(LEVELS)}")
     check_month(month)
-    from .evaluation_services import published_rows  # a published month reads its snapshot
+    # A published month reads its snapshot; so does the month before, for the change.
+    from .evaluation_services import current_publications, published_rows
 
-    frozen = published_rows(month, level, district=district)
+    last = previous_month(month)
+    published = current_publications(month, last)
+    frozen = published_rows(month, level, district=district, publications=published)
     if frozen is not None:
         return frozen
     w = weights(active_scheme())
     units = _units(level, district)
     rows = _compute(level, month, w, units, district)
-    before = {r.unit_id: r for r in _compute(level, previous_month(month), w, units, district)}
-    last_twice = last_ranked(rows) & last_ranked(list(before.values()))
+    # Last month as the review meeting read it: its current snapshot when it is published
+    # (whatever changed since, or a republication), else computed live as this month is.
+    earlier = published_rows(last, level, district=district, publications=published)
+    if earlier is None:
+        earlier = _compute(level, last, w, units, district)
+    before = {r.unit_id: r for r in earlier}
+    last_twice = last_ranked(rows) & last_ranked(earlier)
     for row in rows:
         row.last_two_months = row.unit_id in last_twice
         prev = before.get(row.unit_id)

@@ -48,11 +48,21 @@ def publications(month: str) -> list[EvaluationPublication]:
                 .select_related("published_by").order_by("-version"))
 
 
-def published_rows(month: str, level: str, *, district: int | None = None):
+def current_publications(*months: str) -> dict[str, EvaluationPublication]:
+    """The current publication of each of ``months`` that is published, by month: one query
+    (``evaluate()`` asks for its month and the month before at once)."""
+    return {p.month: p for p in EvaluationPublication.objects.filter(
+        month__in=months, superseded_at__isnull=True)}
+
+
+def published_rows(month: str, level: str, *, district: int | None = None,
+                   publications: dict[str, EvaluationPublication] | None = None):
     """The month's frozen rows of ``level`` in ``district``'s scope (None: the whole bureau), in
     published order; None when the month is not published (or was published before the level
-    existed), so ``evaluate()`` computes it live."""
-    publication = current_publication(month)
+    existed), so ``evaluate()`` computes it live. ``publications`` (``current_publications()``'s
+    answer, holding ``month`` if it is published) saves looking the month up again."""
+    publication = (current_publication(month) if publications is None
+                   else publications.get(month))
     if publication is None or level not in publication.levels:
         return None
     return snapshot_rows(publication, level, district=district)

@@ -43,8 +43,7 @@ def _fixed(world, task, officer):
     return services.task_verify(task=task, actor=world.inspector.user, approved=True)
 
 
-@pytest.fixture
-def october_story(world):
+def _october(world):
     w = world
     w.bureau = bureau_admin(w)
     lng, lat = w.point_g1
@@ -69,6 +68,19 @@ def october_story(world):
         clock.move_to(at(2026, 10, 28, 10, 0))
         w.late = _fixed(w, w.late, w.grid_officer)
     assert w.late.closed_late and w.again.repeat_of_id == w.first.pk
+    return w
+
+
+@pytest.fixture
+def october_tasks(world):
+    """The story's October, not published."""
+    return _october(world)
+
+
+@pytest.fixture
+def october_story(world):
+    """The story's October, published at the meeting."""
+    w = _october(world)
     with time_machine.travel(MEETING, tick=False):
         w.publication = evaluation_services.evaluation_publish(month=MONTH, actor=w.bureau)
     return w
