@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import json
 from collections.abc import Callable
 from datetime import datetime
@@ -12,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, InvalidPage, Page, PageNotAnInteger, Paginator
 from django.db.models import F, Q, QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -35,64 +34,148 @@ else:
 
 
 class CappedCountPaginator(Paginator):
-    """Counts at most COUNT_CAP rows. An exact COUNT(*) over a district's million tasks costs
-    far more than the page itself; past the cap nobody pages on, they filter."""
+    """Counts at most ``cap`` rows (COUNT_CAP unless the pagination says otherwise): an exact
+    COUNT(*) over a district's million tasks costs far more than the page itself; past the cap
+    ``count`` says the cap and ``count_exact`` is false.
+
+    Whether there is a next page is read from the page itself, one row beyond it, never from the
+    count: every page number works, past the cap too, and a page beyond the last row is an
+    EmptyPage (404). The count is not read at all when the page shows it: a page that reaches
+    the end of the rows (the count is what lies before it plus its rows) or that reaches past
+    the cap (the count is the cap)."""
 
     COUNT_CAP = 10_000
+    # A page whose first row lies past this offset is empty (no bigint overflow in OFFSET).
+    MAX_OFFSET = 2**62
     object_list: QuerySet[Any]  # the API pages querysets only
 
     def __init__(self, *args: Any, rows: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None,
-                 **kwargs: Any) -> None:
+                 cap: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # What a page reads of the rows counted (the view's ``page_rows``): the count stays on
-        # the bare queryset, without the joins the page's columns need.
+        # the bare queryset, without the columns the page needs.
         self.rows = rows
+        self.cap = self.COUNT_CAP if cap is None else cap
+        self.count_exact = True
+        # From the page read: how many rows are known to exist, and whether they are all.
+        self._known: int | None = None
+        self._ended = False
 
     @cached_property
     def count(self) -> int:
-        # Without the ordering: the count of the first COUNT_CAP + 1 rows is the same in any
-        # order, and PostgreSQL then stops after them instead of sorting the whole scope first.
-        counted = self.object_list.order_by()[: self.COUNT_CAP + 1].count()
-        self.count_exact = counted <= self.COUNT_CAP
-        return min(counted, self.COUNT_CAP)
+        known = self._known
+        if known is not None and (self._ended or known > self.cap):
+            total = known
+        else:
+            # Without the ordering: the count of the first cap + 1 rows is the same in any
+            # order, and PostgreSQL then stops after them instead of sorting the whole scope.
+            total = self.object_list.order_by()[: self.cap + 1].count()
+        self.count_exact = total <= self.cap
+        return min(total, self.cap)
 
-    def page(self, number):
+    def validate_number(self, number: Any) -> int:
+        """A whole number from 1 up; whether its page has rows is known once it is read."""
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError) as exc:
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from exc
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
+    def page(self, number: Any) -> Page:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        top = min(bottom + self.per_page, self.count)
+        if bottom > self.MAX_OFFSET:
+            raise EmptyPage(self.error_messages["no_results"])
         rows = self.object_list if self.rows is None else self.rows(self.object_list)
-        return self._get_page(rows[bottom:top], number, self)  # type: ignore[attr-defined]
+        found = list(rows[bottom: bottom + self.per_page + 1])
+        if not found and number > 1:
+            raise EmptyPage(self.error_messages["no_results"])
+        more = len(found) > self.per_page
+        self._known, self._ended = bottom + len(found), not more
+        return _LookaheadPage(found[: self.per_page], number, self, more=more)
+
+
+class _LookaheadPage(Page):
+    """A page that knows whether another follows (it read one row more), so its links need
+    no count."""
+
+    def __init__(self, object_list: Any, number: int, paginator: Paginator, *,
+                 more: bool) -> None:
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self) -> bool:
+        return self.more
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
 
 
 class ApiPagination(PageNumberPagination):
     """50 rows a page by default; ``page_size`` up to 200, never more. ``count`` is exact up to
-    10,000 rows; beyond, it says 10,000 and ``count_exact`` is false."""
+    ``count_cap`` rows; beyond, it says ``count_cap`` and ``count_exact`` is false. Every page
+    number with rows answers, past the cap too; ``next`` is null on the last page; a page past
+    the last row is 404; ``page=last`` works while the count is exact."""
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
     django_paginator_class = CappedCountPaginator
+    count_cap = CappedCountPaginator.COUNT_CAP
 
     def paginate_queryset(self, queryset, request, view=None):
+        # DRF's, without its count: the page reads one row more to know whether one follows.
+        self.request = request
+        page_size = self.get_page_size(request)
+        if not page_size:
+            return None
         # A view may read its page as other rows than it counts (``page_rows``: plain values).
-        rows = getattr(view, "page_rows", None)
-        self.django_paginator_class = functools.partial(  # type: ignore[assignment]
-            CappedCountPaginator, rows=rows)
-        return super().paginate_queryset(queryset, request, view)
+        paginator = CappedCountPaginator(queryset, page_size, cap=self.count_cap,
+                                         rows=getattr(view, "page_rows", None))
+        page_number = self.get_page_number(request, paginator)
+        try:
+            self.page = paginator.page(page_number)
+        except InvalidPage as exc:
+            msg = self.invalid_page_message.format(page_number=page_number, message=str(exc))
+            raise NotFound(msg) from exc
+        self.display_page_controls = self.page.has_other_pages()
+        return list(self.page)
+
+    def get_page_number(self, request, paginator):
+        number = request.query_params.get(self.page_query_param) or 1
+        if number in self.last_page_strings:
+            # The last page is known while the count is exact; past the cap "last" is no page.
+            exact = paginator.count <= paginator.cap and paginator.count_exact
+            return paginator.num_pages if exact else number
+        return number
 
     def get_paginated_response(self, data) -> Response:
         response = super().get_paginated_response(data)
         assert self.page is not None  # paginate_queryset ran first
-        paginator = self.page.paginator
-        response.data["count_exact"] = getattr(paginator, "count_exact", True)
+        response.data["count_exact"] = self.page.paginator.count_exact  # type: ignore[attr-defined]
         return response
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         schema = super().get_paginated_response_schema(schema)
+        cap = {"cap": f"{self.count_cap:,}"}
+        schema["properties"]["count"]["description"] = str(_(
+            "The number of rows, exact up to %(cap)s; beyond, %(cap)s and count_exact is "
+            "false.") % cap)
         schema["properties"]["count_exact"] = {
             "type": "boolean",
-            "description": "false when there are more than 10,000 rows and count says 10,000",
+            "description": str(_("false when there are more than %(cap)s rows and count says "
+                                 "%(cap)s") % cap),
         }
+        schema["properties"]["next"]["description"] = str(_(
+            "The next page, null on the last page. Pages past the count's cap work too (next "
+            "comes from the rows, not the count); a page past the last row answers 404."))
         return schema
 
 
@@ -183,6 +266,10 @@ class CursorOrPagePagination(ApiPagination):
 
     cursor_query_param = "cursor"
     mode_query_param = "pagination"
+    # Counting the first 10,001 tasks of a street read about 6,000 heap pages (as long as the
+    # page itself several times over); 1,001 read a tenth of that. Clients handle count_exact
+    # false, and walk long lists by cursor.
+    count_cap = 1_000
 
     def _cursor_mode(self, request) -> bool:
         params = request.query_params
