@@ -4,7 +4,9 @@ baseline from the same run, and the growth of each page from the small city to t
 Pages (``GET``, as a browser asks for them): the dashboard (``/admin/``), the task changelist
 as it opens (its default filters: none chosen, newest first) and with the dashboard's "overdue"
 link (``?progress=overdue``), the workbench page of the role's newest open task, the monthly
-evaluation (street level, last month; the roles that may see it) and campaign progress (the
+evaluation (street level, last month; the roles that may see it; then again as
+``evaluation_published`` once the month before is published inside the same rolled-back
+transaction, as a bureau holding its monthly reviews has it) and campaign progress (the
 campaign list, with its progress column, and one campaign's page with its panel).
 
 Roles: the first district supervisor, street leader and community head of the city, a bureau
@@ -297,9 +299,55 @@ BASELINES = {
     "changelist_overdue": "the same 50 rows by one hand-written statement, ms",
     "workbench": "the task and its event log by two hand-written statements, ms",
     "evaluation": "the month's figures by one hand-written statement, ms",
+    "evaluation_published": "the month's figures by one hand-written statement (it computes "
+                            "the month before, which the page reads from its snapshot), ms",
     "campaigns": "every campaign's progress figures by one GROUP BY, ms",
     "campaign": "every campaign's progress figures by one GROUP BY, ms",
 }
+
+
+def _page_row(total: int, built: float, role: str, user, now, client: Client, page: str,
+              url: str, base) -> dict:
+    """One page measured against its baseline, printed as one line."""
+    get = _get(client, url)
+    get()
+    with StatementCounter() as queries:
+        get()
+    ms, base_ms = _alternate(get, base)
+    checked = _check_equal(page, user, now, base)
+    row = {"bench": "console", "tasks": total, "role": role, "page": page,
+           "url": url, "build_s": round(built, 1),
+           "figure": f"GET {page}, ms", "figure_ms": round(ms, 1),
+           "target": f"< {TARGET_MS} ms", "queries": queries.n,
+           "baseline": BASELINES[page],
+           "baseline_ms": round(base_ms, 2) if base_ms is not None else None,
+           "ratio": round(ms / base_ms, 1) if base_ms else None,
+           "checked_equal": checked,
+           "load": round(os.getloadavg()[0], 2)}
+    print(json.dumps(row), flush=True)
+    if os.environ.get("BENCH_CONSOLE_PROFILE"):
+        for ms_, sql in sorted(queries.statements, reverse=True)[:4]:
+            print(f"#   {ms_:8.1f} ms  {sql[:300]}", flush=True)
+    return row
+
+
+def _evaluation_published(total: int, built: float, roles: dict, clients: dict, now,
+                          month: str) -> list[dict]:
+    """The evaluation page again once the month before is published (``evaluation_publish``
+    by the superuser, inside the run's transaction, so rolled back with it), as a bureau that
+    holds its monthly reviews has it: last month's ranks then come from its snapshot."""
+    from django.urls import reverse
+
+    from tasks_app import authority
+    from tasks_app.evaluation import previous_month
+    from tasks_app.evaluation_services import evaluation_publish
+
+    evaluation_publish(month=previous_month(month), actor=roles["superuser"])
+    url = f"{reverse('console:evaluation')}?month={month}&level=street"
+    return [_page_row(total, built, role, user, now, clients[role], "evaluation_published",
+                      url, _evaluation_baseline(month, now))
+            for role, user in roles.items()
+            if role in clients and authority.of(user).can_see_evaluation()]
 
 
 @contextmanager
@@ -327,34 +375,18 @@ def _measure(total: int) -> list[dict]:
             campaign_ids = _campaigns()
             with connection.cursor() as c:
                 c.execute("ANALYZE tasks_app_task")
-            for role, user in _roles().items():
+            roles = _roles()
+            clients: dict[str, Client] = {}
+            for role, user in roles.items():
                 if not authority.of(user).uses_console:
                     print(json.dumps({"bench": "console", "tasks": total, "role": role,
                                       "note": "does not use the console (the phone's pages)"}))
                     continue
-                client = Client()
+                client = clients[role] = Client()
                 client.force_login(user)
                 for page, url, base in _pages(user, now, campaign_ids, month):
-                    get = _get(client, url)
-                    get()
-                    with StatementCounter() as queries:
-                        get()
-                    ms, base_ms = _alternate(get, base)
-                    checked = _check_equal(page, user, now, base)
-                    row = {"bench": "console", "tasks": total, "role": role, "page": page,
-                           "url": url, "build_s": round(built, 1),
-                           "figure": f"GET {page}, ms", "figure_ms": round(ms, 1),
-                           "target": f"< {TARGET_MS} ms", "queries": queries.n,
-                           "baseline": BASELINES[page],
-                           "baseline_ms": round(base_ms, 2) if base_ms is not None else None,
-                           "ratio": round(ms / base_ms, 1) if base_ms else None,
-                           "checked_equal": checked,
-                           "load": round(os.getloadavg()[0], 2)}
-                    print(json.dumps(row), flush=True)
-                    if os.environ.get("BENCH_CONSOLE_PROFILE"):
-                        for ms_, sql in sorted(queries.statements, reverse=True)[:4]:
-                            print(f"#   {ms_:8.1f} ms  {sql[:300]}", flush=True)
-                    out.append(row)
+                    out.append(_page_row(total, built, role, user, now, client, page, url, base))
+            out += _evaluation_published(total, built, roles, clients, now, month)
             raise _Rollback
     except _Rollback:
         pass
