@@ -57,3 +57,58 @@ def test_it_refuses_staff_without_a_leading_duty_and_bad_parameters(world, clien
     client.force_login(_staff(world.supervisor, "view_evaluationscheme"))
     assert client.get("/admin/evaluation/", {"month": "2026-13"}).status_code == 400
     assert client.get("/admin/evaluation/", {"level": "planet"}).status_code == 400
+
+
+# -- last month's page: as many statements with 100 tasks as with 10, the month before
+# published or not
+
+def _statements(client, url: str) -> int:
+    from django.db import connection
+
+    count = [0]
+
+    def counter(execute, sql, params, many, context):
+        count[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counter):
+        response = client.get(url)
+    assert response.status_code == 200
+    return count[0]
+
+
+def test_last_months_page_makes_as_many_statements_with_100_tasks_as_with_10(world, client):
+    from tasks_app.evaluation_services import evaluation_publish
+    from tests.console.conftest import close, g1_point, g2_point, report
+    from tests.evaluation.story import bureau_admin
+    from tests.gridmgmt.calendars import at
+
+    def add(start: int, count: int) -> None:
+        for month in (10, 11):
+            for i in range(start, start + count):
+                with time_machine.travel(at(2026, month, 2 + i % 20, 9, 0), tick=False):
+                    task = report(world, g1_point(i) if i % 2 else g2_point(i))
+                    if i % 2 == 0 and task.assignee_id is not None:
+                        close(world, task, world.other_grid_officer)
+
+    admin_user = bureau_admin(world)
+    client.force_login(admin_user)
+    url = "/admin/evaluation/?month=2026-11&level=street"
+    read_at = at(2026, 12, 2, 10, 0)
+    add(0, 5)
+    with time_machine.travel(read_at, tick=False):
+        client.get(url)  # per-process caches filled first
+        live_small = _statements(client, url)
+    add(5, 20)
+    with time_machine.travel(read_at, tick=False):
+        live_large = _statements(client, url)
+        evaluation_publish(month="2026-10", actor=admin_user)
+        published = _statements(client, url)
+    add(25, 25)
+    with time_machine.travel(read_at, tick=False):
+        published_large = _statements(client, url)
+    assert live_large == live_small
+    assert published_large == published
+    # The month before published: its snapshot rows (one statement) instead of its figures,
+    # rework and ratings (three).
+    assert published == live_small - 2
