@@ -24,6 +24,7 @@ from gridmgmt.types import AnyUser, User
 
 from . import authority, deadlines, notify
 from .authority import Action, Channel
+from .console import dashboard
 from .errors import DomainError
 from .models import (
     Campaign,
@@ -56,6 +57,7 @@ def _lock(task: Task | int, expected_version: int | None = None) -> Task:
     if expected_version is not None and locked.version != expected_version:
         raise DomainError("stale_version", _("The task was changed by someone else; reload it."),
                           version=locked.version)
+    locked._past_marks = dashboard.past_marks(locked)  # type: ignore[attr-defined]
     return locked
 
 
@@ -96,6 +98,8 @@ def _commit(task: Task, *, actor: AnyUser | None, kind: str, from_status: str,
     deadlines.refresh_clock(task, now)
     task.version += 1
     task.save(force_insert=insert)
+    # The dashboard's cached trend of past days (console.dashboard): stale if this changed them.
+    dashboard.task_written(task, getattr(task, "_past_marks", None))
     return TaskEvent.objects.create(
         task=task, kind=kind, actor=actor if actor and actor.is_authenticated else None,
         from_status=from_status, to_status=task.status, note=note, extra=extra or {},

@@ -10,6 +10,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from django.test.utils import override_settings
 
 from gridmgmt.models import Region, Role
@@ -24,6 +25,13 @@ def _empty_static_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("static-root-empty")
     with override_settings(STATIC_ROOT=root):
         yield root
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Each test starts with an empty cache: what one test cached (the dashboard's trend of past
+    # days is keyed by ids and days that another test's world repeats) is not another's.
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

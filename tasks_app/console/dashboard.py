@@ -7,21 +7,26 @@ supervisor or a superuser the district. Each figure carries the link to its task
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Case, Count, DateField, Q, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridmgmt import clock
 from gridmgmt.models import Department, Grid, Region, Road
+from gridmgmt.selectors import regions_below
 from gridmgmt.types import User
 
 from .. import authority
 from ..selectors import Hotspot, StaffingGap, repeat_hotspots, staffing_gaps, tasks_visible_to
-from ..workflow import Status
+from ..workflow import CLOCK_RUNNING, Status
 from . import queues, states
 from .badges import human_duration, level_badge
 from .links import reported_on, task_url, tasks_url
@@ -170,9 +175,106 @@ def _trend_counts(tasks, now: datetime, start: datetime) -> dict[str, dict[date,
     return out
 
 
-def _trend(tasks, now: datetime) -> dict:
+# -- the trend's past days, cached ----------------------------------------------------------------
+#
+# The trend's days before today cannot change by themselves: a task counts on a past day by its
+# report, its closing or its missed deadline, and (the deadline being past) whether it counts as
+# late no longer depends on the instant. Only a write can change them, and every write goes
+# through ``services._commit``: it compares the task's ``past_marks`` before and after, and when
+# they differ (a void, a deadline moved by an extension, a rework or the end of a hold, a new
+# assignee or department) it draws a new generation after the commit, so that every cached past
+# is read again. Today's counts are always read live (one small query bounded by today's start).
+# The key names the day, the time zone, the generation and the scope: the scope's statement and,
+# for regions, the grids under them now (a grid moved to another street changes the key).
+
+TREND_CACHE_SECONDS = 26 * 3600  # the key names its day; an entry is useless after it
+_GENERATION_KEY = "dashboard:trend:generation"
+
+
+def _generation() -> str:
+    # A random token, not a counter: an evicted or flushed generation never comes back as one
+    # that old entries were stored under.
+    token = cache.get(_GENERATION_KEY)
+    if token is None:
+        cache.add(_GENERATION_KEY, uuid.uuid4().hex, None)
+        token = cache.get(_GENERATION_KEY)
+    return str(token)
+
+
+def _new_generation() -> None:
+    cache.set(_GENERATION_KEY, uuid.uuid4().hex, None)
+
+
+def _late_once_past(task) -> bool:
+    """``states.late`` for a task whose deadline has passed (then overdue is: the clock runs)."""
+    status = task.status
+    return (status in CLOCK_RUNNING
+            or (status == Status.SUBMITTED and task.submitted_at is not None
+                and task.submitted_at > task.deadline)
+            or (status == Status.CLOSED and task.closed_late)
+            or (status == Status.ON_HOLD and task.hold_started_at is not None
+                and task.hold_started_at > task.deadline))
+
+
+def past_marks(task) -> tuple | None:
+    """What a task adds to the trend's days before today (None: nothing): its report's, its
+    closing's and its missed deadline's instants, and the fields every scope is decided by."""
+    today = states.day_start(clock.now())
+    new = task.reported_at if task.reported_at < today and task.status != Status.VOID else None
+    closed = (task.closed_at if task.status == Status.CLOSED and task.closed_at is not None
+              and task.closed_at < today else None)
+    late = (task.deadline if task.deadline is not None and task.deadline < today
+            and _late_once_past(task) else None)
+    if new is None and closed is None and late is None:
+        return None
+    return (today, new, closed, late, task.grid_id, task.road_id, task.department_id,
+            task.assignee_id, task.reporter_id)
+
+
+def task_written(task, before: tuple | None) -> None:
+    """Called by ``services._commit`` with the task as written and its ``past_marks`` as it was
+    read: a change to a past day's figures makes every cached past stale once committed."""
+    if past_marks(task) != before:
+        transaction.on_commit(_new_generation)
+
+
+def _past_key(user: User, tasks, now: datetime) -> str | None:
+    """The cache key of this scope's past days, or None when ``now`` is not today (a view of
+    another day is computed, not cached: writes are judged against today)."""
+    day = timezone.localdate(now)
+    if day != timezone.localdate(clock.now()):
+        return None
+    sql, params = tasks.values("pk").query.sql_with_params()
+    scope = [sql, repr(params)]
+    regions = authority.of(user, at=now).area.all_regions
+    if regions:
+        scope.append(",".join(map(str, Grid.objects.filter(regions_below(sorted(regions)))
+                                  .order_by("pk").values_list("pk", flat=True))))
+    digest = hashlib.sha256("\n".join(scope).encode()).hexdigest()
+    return (f"dashboard:trend:{_generation()}:{day.isoformat()}:"
+            f"{timezone.get_current_timezone_name()}:{digest}")
+
+
+def _trend_series(user: User, tasks, now: datetime, start: datetime
+                  ) -> dict[str, dict[date, int]]:
+    """``_trend_counts`` since ``start``: the days before today from the cache when it has
+    them, today's always read."""
+    key = _past_key(user, tasks, now)  # the generation is read before any count
+    past = cache.get(key) if key else None
+    today = states.day_start(now)
+    if past is None:
+        counts = _trend_counts(tasks, now, start)
+        if key:
+            cache.set(key, {series: {d: n for d, n in days.items() if d < today.date()}
+                            for series, days in counts.items()}, TREND_CACHE_SECONDS)
+        return counts
+    live = _trend_counts(tasks, now, today)
+    return {series: {**days, **live[series]} for series, days in past.items()}
+
+
+def _trend(user: User, tasks, now: datetime) -> dict:
     start = states.day_start(now, TREND_DAYS - 1)
-    counts = _trend_counts(tasks, now, start)
+    counts = _trend_series(user, tasks, now, start)
     new, closed, late = counts["new"], counts["closed"], counts["late"]
     days = [start.date() + timedelta(days=i) for i in range(TREND_DAYS)]
     return {
@@ -215,7 +317,7 @@ def dashboard_for(user: User, *, now: datetime) -> Dashboard:
     charts = {
         "streets": _bar_chart(streets),
         "departments": _bar_chart(departments),
-        "trend": _trend(tasks, now),
+        "trend": _trend(user, tasks, now),
         "labels": {
             "within": _("Open, within time"), "overdue": _("Overdue"),
             "new": _("Reported"), "closed": _("Closed"), "late": _("Missed the deadline"),

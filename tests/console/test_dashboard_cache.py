@@ -1,0 +1,196 @@
+"""The dashboard's trend keeps its days before today in the cache (``dashboard._trend_series``):
+real service calls over several days, and after each one the trend as the dashboard shows it
+(from the cache when it has it) equals the trend computed without any cache, for a district
+supervisor and a street leader; the hotspots equal those of the reading before the partial
+read (``tests/evaluation/test_report_identical.py``'s reference)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from gridmgmt import clock
+from gridmgmt.models import Region
+from tasks_app import selectors, services
+from tasks_app.console import dashboard
+from tests import factories as f
+from tests.evaluation.test_report_identical import _old_repeat_hotspots
+
+from .conftest import g1_point, g2_point, photo, report, staff, submit
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """The first day each trend read started from: the window's first day on a miss, today's
+    start on a hit."""
+    starts: list[datetime] = []
+    counts = dashboard._trend_counts
+
+    def spy(tasks, now, start):
+        starts.append(start)
+        return counts(tasks, now, start)
+
+    monkeypatch.setattr(dashboard, "_trend_counts", spy)
+    return starts
+
+
+def _fresh(user, monkeypatch) -> dict:
+    with monkeypatch.context() as m:
+        m.setattr(dashboard, "_past_key", lambda *args: None)
+        return dashboard.dashboard_for(user, now=clock.now()).charts["trend"]
+
+
+def _hotspots(board) -> list:
+    return [row["spot"] for row in board.hotspots]
+
+
+class Check:
+    def __init__(self, world, monkeypatch, reads, run_on_commit):
+        self.world, self.monkeypatch, self.reads = world, monkeypatch, reads
+        self.run_on_commit = run_on_commit
+        self.hits = self.misses = 0
+
+    def act(self, service, **kwargs):
+        # The callbacks a commit runs (the generation drawn after it), as in production.
+        with self.run_on_commit(execute=True):
+            return service(**kwargs)
+
+    def __call__(self, expect: str | None = None) -> None:
+        """Every viewer's trend equals the uncached one; ``expect``: hit or miss (the
+        supervisor's read)."""
+        for who in ("supervisor", "street_leader"):
+            user = getattr(self.world, who).user
+            now = clock.now()
+            self.reads.clear()
+            board = dashboard.dashboard_for(user, now=now)
+            hit = self.reads == [dashboard.states.day_start(now)]
+            if who == "supervisor" and expect is not None:
+                assert hit == (expect == "hit"), (expect, self.reads)
+            self.hits += hit
+            self.misses += not hit
+            assert board.charts["trend"] == _fresh(user, self.monkeypatch), who
+            tasks = selectors.tasks_visible_to(user, at=now)
+            reference = _old_repeat_hotspots(since=now - timedelta(days=dashboard.HOTSPOT_DAYS),
+                                             tasks=tasks)[:dashboard.TOP_HOTSPOTS]
+            assert _hotspots(board) == reference, who
+
+
+def test_the_cached_past_always_equals_the_live_trend(world, monkeypatch, reads,
+                                                      django_capture_on_commit_callbacks):
+    w = world
+    sup, officer, inspector = w.supervisor.user, w.grid_officer, w.inspector.user
+    check = Check(w, monkeypatch, reads, django_capture_on_commit_callbacks)
+    with time_machine.travel(datetime(2026, 11, 16, 9, 0, tzinfo=SHANGHAI),
+                             tick=False) as traveller:
+        # Monday: reports in both streets, dispatched to the grid's officer as they come, but
+        # for one category that waits for a supervisor; a place reported three times.
+        a, b, d, e = (report(w, g1_point(i)) for i in range(4))
+        report(w, g2_point(0))
+        held_back = f.CategoryFactory(code="WAIT", auto_dispatch=False)
+        c, waits = (report(w, g1_point(i), category=held_back) for i in (4, 5))
+        spot = [report(w, w.point_g1) for _ in range(3)]
+        check("miss")
+        check("hit")
+
+        traveller.move_to(datetime(2026, 11, 17, 10, 0, tzinfo=SHANGHAI))
+        # Tuesday: Monday is the past now. A new day is a new key.
+        check("miss")
+        check("hit")
+        # A Monday report voided: Monday's reports change.
+        check.act(services.task_void, task=c, actor=sup, reason="重复上报")
+        check("miss")
+        # An overdue task started and its fix submitted late: still late on the same day.
+        b = check.act(services.task_start, task=b, actor=officer.user)
+        check("hit")
+        b = check.act(services.task_submit, task=b, actor=officer.user, photos=[photo()])
+        check("hit")
+        # Sent back for rework an hour later: a deadline already passed does not move.
+        traveller.move_to(datetime(2026, 11, 17, 11, 0, tzinfo=SHANGHAI))
+        b = check.act(services.task_verify, task=b, actor=inspector, approved=False,
+                      note="没有修好")
+        check("hit")
+        # Extended past its missed deadline: Monday no longer has it as late.
+        a = check.act(services.task_request_extension, task=a, actor=officer.user,
+                      until=clock.now() + timedelta(days=3), reason="等材料")
+        check("hit")
+        a = check.act(services.task_decide_extension, task=a, actor=sup, approved=True)
+        check("miss")
+        # Held after its deadline and resumed: late all along, on the same day.
+        d = check.act(services.task_hold, task=d, actor=sup, reason="等天气")
+        check("hit")
+        traveller.move_to(datetime(2026, 11, 17, 15, 0, tzinfo=SHANGHAI))
+        d = check.act(services.task_resume, task=d, actor=sup)
+        check("hit")
+        # Reported and closed today: only today's counts move, read live.
+        today = check.act(report, world=w, point=g1_point(7))
+        check("hit")
+        check.act(services.task_verify, actor=inspector, approved=True,
+                  task=check.act(submit, task=today, officer=officer))
+        check("hit")
+
+        traveller.move_to(datetime(2026, 11, 18, 11, 0, tzinfo=SHANGHAI))
+        # Wednesday: a Monday task handed to another officer (a scope's assignee).
+        check("miss")
+        e = check.act(services.task_assign, task=e, actor=sup, assignee=w.other_grid_officer)
+        check("miss")
+        # Closed today, late since Monday: late on Monday before and after.
+        e = check.act(services.task_start, task=e, actor=w.other_grid_officer.user)
+        e = check.act(services.task_submit, task=e, actor=w.other_grid_officer.user,
+                      photos=[photo()])
+        check("hit")
+        check.act(services.task_verify, task=e, actor=inspector, approved=True)
+        check("hit")
+        # A Monday report dispatched: it has an assignee now (a scope of its own).
+        check.act(services.task_assign, task=waits, actor=sup, assignee=officer)
+        check("miss")
+        # The hotspot: one of its tasks closed (its open count), one reassigned.
+        check.act(services.task_verify, actor=inspector, approved=True,
+                  task=check.act(submit, task=spot[0], officer=officer))
+        check("hit")
+        check.act(services.task_assign, task=spot[1], actor=sup, assignee=w.other_grid_officer)
+        check("miss")
+        # A map change: a grid with Monday's tasks moved to another district. The supervisor's
+        # scope is a subquery through the regions (the same statement before and after).
+        other = f.RegionFactory(code="D2", name="新区", level=Region.Level.DISTRICT)
+        street = f.RegionFactory(code="S9", name="新街道", level=Region.Level.STREET,
+                                 parent=other)
+        w.grid2.community = f.RegionFactory(code="C9", name="新社区",
+                                            level=Region.Level.COMMUNITY, parent=street)
+        w.grid2.save()
+        check("miss")
+    assert check.hits >= 10 and check.misses >= 10
+
+
+def test_a_view_of_another_day_is_computed_not_cached(world, reads):
+    with time_machine.travel(datetime(2026, 11, 18, 12, 0, tzinfo=SHANGHAI), tick=False):
+        report(world, g1_point(0))
+        user = world.supervisor.user
+        yesterday = clock.now() - timedelta(days=1)
+        for _ in range(2):
+            dashboard.dashboard_for(user, now=yesterday)
+        assert reads == [dashboard.states.day_start(yesterday, dashboard.TREND_DAYS - 1)] * 2
+
+
+def _queries(client) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/admin/").status_code == 200
+    return len(ctx.captured_queries), [q["sql"] for q in ctx.captured_queries]
+
+
+@pytest.mark.parametrize("who", ["supervisor", "street_leader"])
+def test_a_hit_makes_as_many_queries_as_a_miss(client, world, wednesday, who):
+    client.force_login(staff(getattr(world, who)))
+    report(world, g1_point(0))
+    miss, miss_sql = _queries(client)
+    hit, hit_sql = _queries(client)
+    # The trend's one read becomes today's one read; the generation and the key's grids are
+    # read on both (the grids of a region: one query).
+    assert hit == miss
+    assert [s for s in miss_sql if s not in hit_sql] != []  # the 90 days' read, not repeated
