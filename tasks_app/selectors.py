@@ -109,19 +109,16 @@ def repeat_hotspots(*, since: datetime, min_count: int = 3,
     ``since``) in which some report since ``since`` was at least the ``min_count``-th occurrence
     in its window. So the radius and window are the category's own, exactly as the escalation at
     report time judged them, and two reports of a place are never counted twice. ``tasks``
-    limits the search to a scope (``tasks_visible_to``). Three queries, whatever the size."""
+    limits the search to a scope (``tasks_visible_to``). Two queries, whatever the size."""
     return hotspots_from(hotspot_rows(since=since, tasks=tasks), since=since,
                          min_count=min_count)
-
-
-HOTSPOT_IDS_PER_QUERY = 30_000
 
 
 def hotspot_rows(*, since: datetime, tasks: QuerySet[Task] | None = None,
                  extra: tuple[str, ...] = ()) -> list[tuple]:
     """The rows ``repeat_hotspots`` chains, with the ``extra`` fields appended to each: a row
     depends only on its own task, so the rows of a part of ``tasks`` are those of ``tasks``
-    filtered, and one read can serve many scopes (``hotspots_from`` per part). Three queries."""
+    filtered, and one read can serve many scopes (``hotspots_from`` per part). Two queries."""
     window = Category.objects.aggregate(days=Max("repeat_window_days"))["days"] or 0
     lookback = since - timedelta(days=window)
     base = (Task.objects.all() if tasks is None else tasks).exclude(status=Status.VOID)
@@ -129,22 +126,16 @@ def hotspot_rows(*, since: datetime, tasks: QuerySet[Task] | None = None,
     # repeats (migration 0018, task_repeat_recent): a range of it, not every task reported
     # since the look-back nor every repeat ever; then those tasks by id (the look-back is
     # applied here: given to PostgreSQL, it walked every task since by date instead).
-    recent = Task.objects.filter(repeat_of__isnull=False, reported_at__gte=lookback)
-    ids = sorted({pk for pair in recent.values_list("pk", "repeat_of_id") for pk in pair})
-    # With none, an id no task has: the same queries whether or not there are repeats. Past
-    # HOTSPOT_IDS_PER_QUERY ids (a bound parameter each; PostgreSQL takes at most 65,535), one
-    # more query per batch.
-    batches = [ids[i:i + HOTSPOT_IDS_PER_QUERY]
-               for i in range(0, len(ids), HOTSPOT_IDS_PER_QUERY)] or [[-1]]
-    rows = [row for batch in batches for row in base.filter(pk__in=batch)
-            .order_by("reported_at", "pk")
+    recent = Task.objects.filter(repeat_of__isnull=False, reported_at__gte=lookback).order_by()
+    # Those tasks by id, as a subquery (PostgreSQL: the ids hashed, then one look-up of the
+    # primary key each): as a list of ids it was one bound parameter per id, about 10,000 at a
+    # million tasks, which cost more to write, send and plan than to read.
+    ids = recent.values("pk").union(recent.values("repeat_of_id"), all=True)
+    return [row for row in base.filter(pk__in=ids).order_by("reported_at", "pk")
             .values_list("pk", "repeat_of_id", "repeat_seq", "category_id", "category__name",
                          "category__repeat_radius_m", "lng", "lat", "reported_at", "status",
                          "grid__name", *extra)
             if row[8] >= lookback]
-    if len(batches) > 1:
-        rows.sort(key=lambda row: (row[8], row[0]))
-    return rows
 
 
 def hotspots_from(rows: list[tuple], *, since: datetime, min_count: int = 3) -> list[Hotspot]:

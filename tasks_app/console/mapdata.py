@@ -161,6 +161,7 @@ def tasks_layer(user: User, now: datetime) -> dict:
 def hotspots_layer(user: User, now: datetime) -> dict:
     found = repeat_hotspots(since=now - timedelta(days=HOTSPOT_DAYS),
                             tasks=tasks_visible_to(user, at=now))
+    base = tasks_url()  # the list's address, reversed once, not once a hotspot
     features = [{
         "type": "Feature", "id": h.latest_id,
         "geometry": {"type": "Point", "coordinates": [h.lng, h.lat]},
@@ -168,7 +169,8 @@ def hotspots_layer(user: User, now: datetime) -> dict:
             "category": h.category, "occurrences": h.occurrences, "open": h.open,
             "radius_m": h.radius_m, "grid": h.grid,
             "latest": timezone.localtime(h.latest_at).strftime("%Y-%m-%d %H:%M"),
-            "url": tasks_url(id__in=",".join(map(str, h.task_ids))),
+            # As tasks_url(id__in=...) writes it (digits and commas, the commas quoted).
+            "url": f"{base}?id__in={'%2C'.join(map(str, h.task_ids))}",
         },
     } for h in found]
     return _collection(features)

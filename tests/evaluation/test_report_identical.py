@@ -179,10 +179,7 @@ def test_the_report_is_the_same_as_before_for_every_recipient(repeats, monkeypat
     assert sorted(h["occurrences"] for h in c2["hotspots"]) == [1, 3]
 
 
-@pytest.mark.parametrize("per_query", [30_000, 3])  # 3: the ids read in several batches
-def test_the_hotspot_rows_are_the_same_as_before_for_every_scope(repeats, monkeypatch,
-                                                                 per_query):
-    monkeypatch.setattr(selectors, "HOTSPOT_IDS_PER_QUERY", per_query)
+def test_the_hotspot_rows_are_the_same_as_before_for_every_scope(repeats):
     w = repeats.world
     since = at(2026, 11, 1, 0, 0)
     scopes = [None, Task.objects.filter(grid=w.grid1), Task.objects.filter(grid=w.grid2),
