@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -43,6 +44,7 @@ from gridmgmt.models import (
 from gridmgmt.selectors import regions_below
 from gridmgmt.types import AnyUser
 
+from . import rows as raw
 from .errors import DomainError
 from .models import (
     Campaign,
@@ -175,17 +177,47 @@ class Held:
         return self.valid_from <= at and (self.valid_to is None or self.valid_to > at)
 
 
-def _all_duties(user: AnyUser, officer: Officer) -> list[Held]:
-    # Kept on the user object (one per request) until any duty changes in this process.
+_HELD = ("role", "region_id", "grid_id", "road_id", "department_id", "valid_from", "valid_to")
+
+
+def _officer_and_duties(user: AnyUser | None) -> tuple[Officer | None, list[Held]]:
+    """The user's officer and all their duties (any time), kept on the user object (one per
+    request) until any duty changes in this process. Neither known yet (a user fresh from the
+    token or session): both in one statement, the officer joined to their duties."""
+    if user is None or not user.is_authenticated:
+        return None, []
     generation = duty_generation()
     cached = getattr(user, "_authority_duties", None)
-    if cached is not None and cached[0] == generation:
-        return cached[1]
-    rows = [Held(*row) for row in Duty.objects.filter(officer=officer).values_list(
-        "role", "region_id", "grid_id", "road_id", "department_id", "valid_from", "valid_to")]
+    reverse = Officer._meta.get_field("user").remote_field  # user.officer's cache
+    if reverse.is_cached(user):
+        officer = officer_of(user)
+        if officer is None:
+            return None, []
+        if cached is not None and cached[0] == generation:
+            return officer, cached[1]
+        rows = [Held(*row) for row in Duty.objects.filter(officer=officer)
+                .order_by("role", "pk").values_list(*_HELD)]
+    else:
+        # Hand-written (tasks_app.rows): every report asks, and compiling the queryset cost
+        # more than the database's answer.
+        q = connection.ops.quote_name
+        held = ", ".join(f"d.{q(Duty._meta.get_field(name).column)}" for name in _HELD)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {raw.columns(Officer, 'o')}, {held} FROM {q(Officer._meta.db_table)} o "
+                f"LEFT JOIN {q(Duty._meta.db_table)} d ON d.officer_id = o.id "
+                "WHERE o.user_id = %s ORDER BY d.role, d.id", [user.pk])
+            found = cursor.fetchall()
+        n = len(Officer._meta.concrete_fields)
+        officer = raw.instances(Officer, [found[0][:n]])[0] if found else None
+        if officer is not None:
+            Officer.user.field.set_cached_value(officer, user)
+        reverse.set_cached_value(user, officer)
+        rows = [Held(*raw.convert(Duty, _HELD, row[n:])) for row in found
+                if row[n] is not None]
     # A cache on the user object, which declares no such attribute.
     user._authority_duties = (generation, rows)  # type: ignore[union-attr]
-    return rows
+    return officer, rows
 
 
 @dataclass(frozen=True)
@@ -268,9 +300,8 @@ class Authority:
         self.is_superuser = bool(user is not None and user.is_authenticated
                                  and getattr(user, "is_superuser", False)
                                  and user.is_active)
-        self.officer = officer_of(user)
-        held = [] if self.officer is None or user is None else [
-            d for d in _all_duties(user, self.officer) if d.valid_at(self.at)]
+        self.officer, every = _officer_and_duties(user)
+        held = [d for d in every if d.valid_at(self.at)]
         self.duties: tuple[Held, ...] = tuple(held)
         self.roles: frozenset[str] = frozenset(d.role for d in held)
         regions: dict[str, set[int]] = {}

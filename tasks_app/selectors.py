@@ -7,12 +7,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Case, F, IntegerField, Max, QuerySet, Value, When
 
 from gridmgmt.geometry import degree_box, haversine_m
 from gridmgmt.models import Officer
 from gridmgmt.types import AnyUser
 
+from . import rows
 from .models import Category, Task
 from .workflow import OPEN_STATUSES, Status
 
@@ -61,20 +63,28 @@ def earlier_occurrences(
     *, category: Category, lng: float, lat: float, at: datetime, exclude_pk: int | None = None
 ) -> list[Task]:
     """Earlier tasks of the same category within the category's repeat radius and window, open
-    or closed (void reports were never real problems), newest first."""
+    or closed (void reports were never real problems), newest first.
+
+    Every report asks this, so it is one hand-written read (``rows``: a queryset's compiling
+    cost more than the database's answer); tests/workflow/test_repeats.py compares it with the
+    queryset it stands for."""
     radius = category.repeat_radius_m
     min_lng, min_lat, max_lng, max_lat = degree_box(lng, lat, radius)
-    qs = Task.objects.filter(
-        category=category,
-        reported_at__gte=at - timedelta(days=category.repeat_window_days),
-        reported_at__lte=at,
-        lng__gte=min_lng, lng__lte=max_lng, lat__gte=min_lat, lat__lte=max_lat,
-    ).exclude(status=Status.VOID)
+    q = connection.ops.quote_name
+    params = [category.pk, rows.param(Task, "reported_at", at - timedelta(
+        days=category.repeat_window_days)), rows.param(Task, "reported_at", at),
+        min_lng, max_lng, min_lat, max_lat, Status.VOID]
+    sql = (f"SELECT {rows.columns(Task, 't')} FROM {q(Task._meta.db_table)} t "
+           "WHERE t.category_id = %s AND t.reported_at >= %s AND t.reported_at <= %s "
+           "AND t.lng >= %s AND t.lng <= %s AND t.lat >= %s AND t.lat <= %s "
+           "AND NOT (t.status = %s)")
     if exclude_pk is not None:
-        qs = qs.exclude(pk=exclude_pk)
-    found = [t for t in qs.order_by("-reported_at", "-pk")
-             if haversine_m(lng, lat, t.lng, t.lat) <= radius]
-    return found
+        sql += " AND NOT (t.id = %s)"
+        params.append(exclude_pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " ORDER BY t.reported_at DESC, t.id DESC", params)
+        found = rows.instances(Task, cursor.fetchall())
+    return [t for t in found if haversine_m(lng, lat, t.lng, t.lat) <= radius]
 
 
 @dataclass(frozen=True)

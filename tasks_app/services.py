@@ -17,12 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridmgmt import clock
-from gridmgmt.models import Department, Officer, Role
-from gridmgmt.selectors import officers_holding
+from gridmgmt.models import Department, Duty, Officer, Role
 from gridmgmt.services import locate, reference_checked
 from gridmgmt.types import AnyUser, User
 
-from . import authority, deadlines, notify
+from . import authority, deadlines, notify, rows
 from .authority import Action, Channel
 from .console import dashboard
 from .errors import DomainError
@@ -92,19 +91,25 @@ def _commit(task: Task, *, actor: AnyUser | None, kind: str, from_status: str,
             note: str = "", extra: dict[str, Any] | None = None,
             at: datetime | None = None, insert: bool = False) -> TaskEvent:
     """Save the locked task with its version bumped and append its one event, dated ``at``
-    (the moment the call stands for) or now. ``insert``: the task is new, with its id reserved
-    (task_report), and is written by one INSERT."""
+    (the moment the call stands for) or now. ``insert``: the task is new and has no id yet
+    (task_report on PostgreSQL): its row and its event are written by one statement."""
     now = at or clock.now()
     deadlines.refresh_clock(task, now)
     task.version += 1
-    task.save(force_insert=insert)
-    # The dashboard's cached trend of past days (console.dashboard): stale if this changed them.
-    dashboard.task_written(task, getattr(task, "_past_marks", None))
-    return TaskEvent.objects.create(
+    event = TaskEvent(
         task=task, kind=kind, actor=actor if actor and actor.is_authenticated else None,
         from_status=from_status, to_status=task.status, note=note, extra=extra or {},
         version=task.version, created_at=now,
     )
+    if insert:
+        _insert_with_event(task, event, now)
+    else:
+        task.save()
+    # The dashboard's cached trend of past days (console.dashboard): stale if this changed them.
+    dashboard.task_written(task, getattr(task, "_past_marks", None))
+    if not insert:
+        event.save(force_insert=True)
+    return event
 
 
 # The photo files written by the call in progress (see _photo_files_undone_on_error).
@@ -191,18 +196,34 @@ def _dispatch(task: Task, *, assignee: Officer, department: Department | int | N
     deadlines.set_thresholds(task, start=at)
 
 
+def _on_duty(role: str, at: datetime, *, grid_id: int | None = None,
+             department_id: int | None = None) -> Officer | None:
+    """``officers_holding(role=role, at=at, grid=... or department=...).first()``: the officer
+    with the lowest id holding ``role`` for the grid or department at ``at``, as one
+    hand-written read (every report asks; tests/workflow/test_task_report.py compares them)."""
+    q = connection.ops.quote_name
+    column, target = ("grid_id", grid_id) if grid_id is not None else ("department_id",
+                                                                       department_id)
+    sql = (f"SELECT {rows.columns(Officer, 'o')} FROM {q(Officer._meta.db_table)} o "
+           f"WHERE o.id IN (SELECT d.officer_id FROM {q(Duty._meta.db_table)} d "
+           f"WHERE d.role = %s AND d.{column} = %s AND d.valid_from <= %s "
+           "AND (d.valid_to IS NULL OR d.valid_to > %s)) ORDER BY o.id LIMIT 1")
+    when = rows.param(Duty, "valid_from", at)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [role, target, when, when])
+        found = rows.instances(Officer, cursor.fetchall())
+    return found[0] if found else None
+
+
 def _auto_assignee(category: Category, location, at: datetime
                    ) -> tuple[Officer | None, int | None]:
     """The officer on duty and the responsible department's id (the category's, or None for
     the officer's own); the category's department is not read, only its id."""
     if category.default_department_id:
-        handler = officers_holding(role=Role.HANDLER, at=at,  # a filter by id, nothing read
-                                   department=Department(pk=category.default_department_id)
-                                   ).first()
+        handler = _on_duty(Role.HANDLER, at, department_id=category.default_department_id)
         if handler:
             return handler, category.default_department_id
-    officer = officers_holding(role=Role.GRID_OFFICER, at=at, grid=location.grid).first()
-    return officer, None
+    return _on_duty(Role.GRID_OFFICER, at, grid_id=location.grid.pk), None
 
 
 def _escalate_for_repeat(task: Task, at: datetime) -> None:
@@ -213,16 +234,49 @@ def _escalate_for_repeat(task: Task, at: datetime) -> None:
     )
 
 
-def _reserve_task_id() -> int | None:
-    """The next task id from the table's sequence, so that a report writes its row, code
-    included, in one INSERT. None where the database has no sequence (SQLite): the row is then
-    inserted and its code written by a second statement."""
-    if connection.vendor != "postgresql":
-        return None
+def _row(obj: Any, skip: tuple[str, ...] = ()) -> tuple[list[str], list[Any]]:
+    """The columns and values an INSERT of ``obj`` writes, as ``save()`` prepares them (each
+    field's ``pre_save``, e.g. ``auto_now``, then its database value); not its id."""
+    columns, values = [], []
+    for f in obj._meta.local_concrete_fields:
+        if f.primary_key or f.generated or f.attname in skip:
+            continue
+        columns.append(connection.ops.quote_name(f.column))
+        values.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
+    return columns, values
+
+
+_INSERT_WITH_EVENT: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}
+
+
+def _insert_with_event(task: Task, event: TaskEvent, at: datetime) -> None:
+    """PostgreSQL: a new task's row, with its id from the table's sequence and its code made
+    from that id as ``_task_code`` makes it, and its first event, in one statement (``save()``
+    takes three: the id first, as the code needs it, then the row, then the event)."""
+    task_columns, task_values = _row(task, skip=("code",))
+    event_columns, event_values = _row(event, skip=("task_id",))
+    q = connection.ops.quote_name
+    key = (tuple(task_columns), tuple(event_columns))
+    sql = _INSERT_WITH_EVENT.get(key)
+    if sql is None:
+        new_id = "(SELECT id FROM n)"
+        sql = _INSERT_WITH_EVENT[key] = (
+            "WITH n AS (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id), "
+            f"t AS (INSERT INTO {q(Task._meta.db_table)} "
+            f"({q('id')}, {q('code')}, {', '.join(task_columns)}) VALUES ({new_id}, "
+            f"%s || lpad({new_id}::text, greatest(7, length({new_id}::text)), '0'), "
+            f"{', '.join(['%s'] * len(task_columns))}) RETURNING {q('id')}) "
+            f"INSERT INTO {q(TaskEvent._meta.db_table)} "
+            f"({q('task_id')}, {', '.join(event_columns)}) VALUES ((SELECT id FROM t), "
+            f"{', '.join(['%s'] * len(event_columns))}) RETURNING {q('id')}, {q('task_id')}")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))",
-                       [connection.ops.quote_name(Task._meta.db_table)])
-        return int(cursor.fetchone()[0])
+        cursor.execute(sql, [q(Task._meta.db_table), f"{timezone.localtime(at):%Y%m%d}",
+                             *task_values, *event_values])
+        event_id, task_id = cursor.fetchone()
+    task.pk, task.code = task_id, _task_code(at, task_id)
+    event.pk, event.task = event_id, task
+    for obj in (task, event):
+        obj._state.adding, obj._state.db = False, connection.alias
 
 
 def _task_code(reported_at: datetime, pk: int) -> str:
@@ -242,7 +296,7 @@ def warm_report() -> None:
         return
     now = clock.now()
     earlier_occurrences(category=category, lng=0.0, lat=0.0, at=now)
-    officers_holding(role=Role.GRID_OFFICER, at=now, grid=grid).first()
+    _on_duty(Role.GRID_OFFICER, now, grid_id=grid.pk)
     TaskEvent.objects.filter(pk=0).exists()
     Escalation.objects.filter(pk=0).exists()
     Notification.objects.filter(pk=0).exists()
@@ -320,12 +374,10 @@ def task_report(
         if assignee is not None:
             _dispatch(task, assignee=assignee, department=department, at=now)
             task.status = Status.ASSIGNED
-    reserved = _reserve_task_id()
-    if reserved is None:
-        task.save()
+    one_statement = connection.vendor == "postgresql"  # the id and the code with the row
+    if not one_statement:
+        task.save()  # the id first: the code is made from it
         task.code = _task_code(now, task.pk)
-    else:
-        task.pk, task.code = reserved, _task_code(now, reserved)
     task.version = 0  # _commit bumps it to 1 for the first event
     extra = {
         "grid": location.grid.code,
@@ -341,14 +393,15 @@ def task_report(
     # Dated the report's moment: the same as reported_at and as the repeat's escalation rows,
     # so a history ordered by time reads report, then escalation, even across a second.
     _commit(task, actor=reporter, kind=Kind.REPORTED, from_status="", extra=extra, at=now,
-            insert=reserved is not None)
+            insert=one_statement)
     if level is not None:
         _escalate_for_repeat(task, now)
     _add_photos(task, before, Photo.Kind.BEFORE, reporter)
     _add_photos(task, after, Photo.Kind.AFTER, reporter)
     if level is not None:
         # The alerts are outbox rows in this same transaction: committed together or not at all.
-        notify.create_alerts([(task.pk, level)], now=now)
+        notify.create_alerts([(task.pk, level)], now=now, places={
+            task.pk: (task.assignee_id, task.road_id, task.grid_id)})
     return task
 
 

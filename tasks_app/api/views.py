@@ -207,9 +207,14 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
                 campaign=data["campaign"]), ""
 
         outcome = run_once(request, action="report", work=work)
-        response = self._task_response(outcome.task, code=status.HTTP_201_CREATED,
-                                       replayed=outcome.replayed)
-        response["Location"] = request.build_absolute_uri(f"{outcome.task.pk}/")
+        task = outcome.task
+        # The answer from the task as written, not read again: the same JSON as a GET.
+        response = Response(s.TaskListSerializer(s.written_task_row(task)).data,
+                            status=status.HTTP_201_CREATED)
+        response["ETag"] = etag(task)
+        if outcome.replayed:
+            response[REPLAYED_HEADER] = "true"
+        response["Location"] = request.build_absolute_uri(f"{task.pk}/")
         return response
 
     @extend_schema(
