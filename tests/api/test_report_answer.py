@@ -11,10 +11,12 @@ import json
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gridmgmt.models import Region
-from tasks_app.models import Campaign, Task
+from tasks_app.api.fields import IdField
+from tasks_app.api.serializers import ReportSerializer
+from tasks_app.models import Campaign, Category, Task
 from tests import factories as f
 
 from .conftest import POINT_G2_OFF_ROAD, png
@@ -136,3 +138,25 @@ def test_the_answer_does_not_read_the_task_again(world, client_for):
              if q["sql"].startswith("SELECT") and 'FROM "tasks_app_task"' in q["sql"]]
     assert len(reads) == 1, reads  # the repeat lookup only
     assert json.loads(response.content)["id"] == Task.objects.latest("pk").pk
+
+
+class _WithQuerysetField(ReportSerializer):
+    category = IdField(queryset=Category.objects.filter(is_active=True))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_category_read_by_hand_answers_as_the_queryset_field(world, language):
+    retired = f.CategoryFactory(code="OLD", name="旧类别", is_active=False)
+    base = {"lng": world.point_g1[0], "lat": world.point_g1[1]}
+    with translation.override(language):
+        for value in (world.category.pk, str(world.category.pk), retired.pk, 10**9, 2**63, 0,
+                      -1, 1.5, "1.5", True, None, "", "x", [world.category.pk]):
+            body = {**base, "category": value}
+            ours, theirs = ReportSerializer(data=body), _WithQuerysetField(data=body)
+            assert ours.is_valid() == theirs.is_valid(), value
+            assert json.dumps(ours.errors, default=str) == json.dumps(theirs.errors,
+                                                                      default=str), value
+            if theirs.is_valid():
+                got, expected = ours.validated_data["category"], theirs.validated_data["category"]
+                assert {f.attname: getattr(got, f.attname) for f in Category._meta.fields} == \
+                    {f.attname: getattr(expected, f.attname) for f in Category._meta.fields}
