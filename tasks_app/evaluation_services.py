@@ -7,7 +7,8 @@ authority module first.
 
 Reads: ``published_rows`` is the hook at the top of ``evaluation.evaluate()``: a published month
 answers from its current snapshot, so every page, API answer, export and e-mail of that month
-agree with what was published, whatever happens to tasks, duties or the scheme afterwards.
+agree with what was published, whatever happens to tasks, duties or the scheme afterwards. The
+month after reads it there too, for last month's rank, the change and the 末位 flags.
 """
 
 from __future__ import annotations

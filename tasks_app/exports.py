@@ -44,12 +44,13 @@ COLUMNS: list[tuple[str, object, str]] = [  # field, header, number format
 ]
 
 
-def cells(row: Row) -> list:
+def cells(row: Row, data: dict | None = None) -> list:
     """The row's values in COLUMNS order; a unit without data says so where its rank and
-    score would be."""
-    data = row.as_dict()
+    score would be. ``data`` is ``row.as_dict()`` when the caller has it already."""
+    if data is None:
+        data = row.as_dict()
     if not row.has_data:
-        data["rank"] = data["score"] = str(NO_DATA)
+        data = {**data, "rank": str(NO_DATA), "score": str(NO_DATA)}
     return [data[f] for f, _h, _n in COLUMNS]
 
 

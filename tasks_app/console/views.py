@@ -5,14 +5,19 @@ layers, and the monthly evaluation as XLSX. All are wrapped by ``admin.site.admi
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.template.defaultfilters import floatformat
 from django.template.response import TemplateResponse
+from django.templatetags.l10n import unlocalize
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -130,6 +135,32 @@ def _kind(field: str) -> str:
 EVALUATION_COLUMNS = [(field, header, _kind(field)) for field, header, _fmt in exports.COLUMNS]
 
 
+class Cell(NamedTuple):
+    """A cell of the evaluation table: its value and kind, and as the page prints them, its
+    sort key (unlocalized) and its text (escaped), formatted here once rather than by a chain
+    of template tags for each of the table's cells."""
+
+    value: object
+    kind: str
+    sort: str
+    shown: str
+
+
+def _cell(value, kind: str) -> Cell:
+    """As the template formatted it: "–" for nothing, a rate as a whole percentage (widthratio
+    by 100), a change signed to two decimals, a score to two decimals, anything else as is."""
+    sort = "" if value is None else conditional_escape(unlocalize(value))
+    if value is None:
+        shown = "–"
+    elif kind == "rate":
+        shown = f"{round(float(value) / 1.0 * 100)}%"  # {% widthratio value 1 100 %}%
+    elif kind in ("change", "score"):
+        shown = ("+" if kind == "change" and value > 0 else "") + floatformat(value, 2)
+    else:
+        shown = conditional_escape(str(localize(value)))
+    return Cell(value, kind, sort, shown)
+
+
 SPANS = ("month", "quarter", "year")
 
 
@@ -177,10 +208,10 @@ def evaluation_page(request):
     rows = [row.as_dict() for row in ranking]
     # A unit with nothing registered or due (无数据) says so where its rank would be.
     no_data = str(exports.NO_DATA)
-    table: list = [[(value, "text" if value == no_data else kind)  # cells, then TableRows
-              for value, (_field, _header, kind) in zip(exports.cells(row), EVALUATION_COLUMNS,
-                                                         strict=True)]
-             for row in ranking]
+    table: list = [[_cell(value, "text" if value == no_data else kind)  # then TableRows
+                    for value, (_field, _header, kind) in zip(
+                        exports.cells(row, data), EVALUATION_COLUMNS, strict=True)]
+                   for row, data in zip(ranking, rows, strict=True)]
     table = (review.with_review_links(table, ranking, meeting) if meeting
              else [review.TableRow(cells) for cells in table])
     for cells, row in zip(table, ranking, strict=True):

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 from django.contrib.auth.models import Permission
+from django.template import Context, Template
 
 from tasks_app import services
 
@@ -112,3 +114,34 @@ def test_last_months_page_makes_as_many_statements_with_100_tasks_as_with_10(wor
     # The month before published: its snapshot rows (one statement) instead of its figures,
     # rework and ratings (three).
     assert published == live_small - 2
+
+
+# -- the table's cells, formatted once in Python as the template's tags formatted them ------------
+
+# The cell as evaluation.html printed it before (a column other than the unit's name).
+_BEFORE = Template(
+    '{% load l10n %}<td data-sort="{% if value is None %}{% else %}{{ value|unlocalize }}'
+    '{% endif %}" class="{{ kind }}">{% if value is None %}–{% elif kind == "rate" %}'
+    '{% widthratio value 1 100 %}%{% elif kind == "change" %}{% if value > 0 %}+{% endif %}'
+    '{{ value|floatformat:2 }}{% elif kind == "score" %}{{ value|floatformat:2 }}'
+    '{% else %}{{ value }}{% endif %}</td>')
+_AFTER = Template('<td data-sort="{{ cell.sort }}" class="{{ cell.kind }}">{{ cell.shown }}</td>')
+VALUES = [None, 0, 1, 7, 12345, 1234567, 0.0, 0.5, 1.0, 0.123456, 0.004999, 0.005, 0.015,
+          0.125, 0.135, 0.999999, 2.675, 3.455, -2.42, -0.004, 7.58, 150.0, 99.995, 1e-06,
+          1234567.891, "无数据", "No data", "<b>&\"'"]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_cell_reads_as_the_template_printed_it(language):
+    from django.utils import translation
+
+    from tasks_app.console.views import _cell
+
+    with translation.override(language):
+        for kind in ("rate", "change", "score", "int", "text"):
+            for value in VALUES:
+                if kind in ("rate", "change", "score") and isinstance(value, str):
+                    continue  # a figure of these kinds is a number or nothing
+                before = _BEFORE.render(Context({"value": value, "kind": kind}))
+                after = _AFTER.render(Context({"cell": _cell(value, kind)}))
+                assert after == before, (language, kind, value)
