@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.db.models import Subquery
+from django.db.models import QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
@@ -86,14 +86,29 @@ LIST_OWN_VALUES = tuple(name for name in s.TASK_LIST_VALUES if "__" not in name)
 _RELATED_SQL: dict[str, dict[str, RawSQL]] = {}
 
 
+def _value_query(model: Any, lookup: str, key: Any, path: str) -> QuerySet[Any]:
+    """The value at ``path`` of the ``model`` row whose ``lookup`` is ``key``, each step a
+    lookup by key (a nested subquery per relation), so every step is one index probe."""
+    name, _, rest = path.partition("__")
+    rows = model._base_manager.filter(**{lookup: key}).order_by()
+    if not rest:
+        return rows.values(name)
+    field = model._meta.get_field(name)
+    if field.concrete:  # a foreign key of this row
+        return _value_query(field.related_model, "pk", Subquery(rows.values(field.attname)),
+                            rest)
+    # A reverse one-to-one (a user's officer): the row that points here.
+    return _value_query(field.related_model, field.field.attname, Subquery(rows.values("pk")),
+                        rest)
+
+
 def _related_value(path: str) -> RawSQL:
     """``path`` (``grid__community__name``) as a scalar subquery on the task's key: NULL where
-    the relation is empty, as the LEFT JOIN gave. The ORM writes it (the related row's query
-    with its key as the one parameter); the key becomes the task's column."""
+    the relation is empty, as the LEFT JOIN gave. The ORM writes it, with the key as its one
+    parameter, which becomes the task's column."""
     name, rest = path.split("__", 1)
     field = Task._meta.get_field(name)
-    related = field.related_model._base_manager  # type: ignore[union-attr]
-    inner = related.filter(pk=0).order_by().values(rest)
+    inner = _value_query(field.related_model, "pk", 0, rest)
     sql, params = inner.query.sql_with_params()
     if params != (0,) or sql.count("%s") != 1:
         raise ImproperlyConfigured(f"unexpected SQL for the list's {path}: {sql}")
