@@ -13,6 +13,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import EmptyPage, InvalidPage, Page, PageNotAnInteger, Paginator
 from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
@@ -38,11 +39,12 @@ class CappedCountPaginator(Paginator):
     COUNT(*) over a district's million tasks costs far more than the page itself; past the cap
     ``count`` says the cap and ``count_exact`` is false.
 
-    Whether there is a next page is read from the page itself, one row beyond it, never from the
-    count: every page number works, past the cap too, and a page beyond the last row is an
-    EmptyPage (404). The count is not read at all when the page shows it: a page that reaches
-    the end of the rows (the count is what lies before it plus its rows) or that reaches past
-    the cap (the count is the cap)."""
+    Whether there is a next page never comes from ``count``: every page number works, past the
+    cap too, and a page beyond the last row is an EmptyPage (404). A page within the cap reads
+    the capped count first: it tells whether a next page follows, and when it is exact the
+    scope is small, so the page is read sorted rather than by an index walk (``_sorted``). A
+    page reaching past the cap reads one row beyond itself instead, and counts nothing more
+    (the count is then the cap, or what lies before the page plus its rows)."""
 
     COUNT_CAP = 10_000
     # A page whose first row lies past this offset is empty (no bigint overflow in OFFSET).
@@ -57,9 +59,17 @@ class CappedCountPaginator(Paginator):
         self.rows = rows
         self.cap = self.COUNT_CAP if cap is None else cap
         self.count_exact = True
-        # From the page read: how many rows are known to exist, and whether they are all.
+        self._counted: int | None = None  # rows counted, at most cap + 1
+        # From a page read past the cap: how many rows are known to exist, and if that is all.
         self._known: int | None = None
         self._ended = False
+
+    def _count_rows(self) -> int:
+        if self._counted is None:
+            # Without the ordering: the count of the first cap + 1 rows is the same in any
+            # order, and PostgreSQL then stops after them instead of sorting the whole scope.
+            self._counted = self.object_list.order_by()[: self.cap + 1].count()
+        return self._counted
 
     @cached_property
     def count(self) -> int:
@@ -67,9 +77,7 @@ class CappedCountPaginator(Paginator):
         if known is not None and (self._ended or known > self.cap):
             total = known
         else:
-            # Without the ordering: the count of the first cap + 1 rows is the same in any
-            # order, and PostgreSQL then stops after them instead of sorting the whole scope.
-            total = self.object_list.order_by()[: self.cap + 1].count()
+            total = self._count_rows()
         self.count_exact = total <= self.cap
         return min(total, self.cap)
 
@@ -85,18 +93,50 @@ class CappedCountPaginator(Paginator):
             raise EmptyPage(self.error_messages["min_page"])
         return number
 
+    def _read(self, objects: QuerySet[Any], bottom: int, top: int) -> list[Any]:
+        rows = objects if self.rows is None else self.rows(objects)
+        return list(rows[bottom:top])
+
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         if bottom > self.MAX_OFFSET:
             raise EmptyPage(self.error_messages["no_results"])
-        rows = self.object_list if self.rows is None else self.rows(self.object_list)
-        found = list(rows[bottom: bottom + self.per_page + 1])
+        top = bottom + self.per_page
+        if top < self.cap:  # the page and the row after it lie within the counted rows
+            total = self._count_rows()
+            if bottom >= total and number > 1:
+                raise EmptyPage(self.error_messages["no_results"])
+            objects = _sorted(self.object_list) if total <= self.cap else self.object_list
+            return _LookaheadPage(self._read(objects, bottom, top), number, self,
+                                  more=total > top)
+        found = self._read(self.object_list, bottom, top + 1)
         if not found and number > 1:
             raise EmptyPage(self.error_messages["no_results"])
         more = len(found) > self.per_page
         self._known, self._ended = bottom + len(found), not more
         return _LookaheadPage(found[: self.per_page], number, self, more=more)
+
+
+def _sorted(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """The same order with its first key written COALESCE(key, key) (the same value, NULL
+    included), which no index provides. For a scope known to hold at most the cap's rows,
+    PostgreSQL then reads them by the scope's own indexes and sorts them: a grid officer's
+    first page took 50-130 ms at 1M walking the whole table's ``reported_at`` index backwards
+    until 50 of their 958 tasks turned up (58,000 rows read), and takes a few ms this way."""
+    order = list(queryset.query.order_by)
+    if not order or not isinstance(order[0], str):
+        return queryset
+    name = order[0].lstrip("-")
+    try:
+        field = queryset.model._meta.get_field("id" if name == "pk" else name)
+    except FieldDoesNotExist:  # an annotation (urgency): no index gives that order anyway
+        return queryset
+    if field.is_relation:
+        return queryset
+    key = Coalesce(F(name), F(name))
+    order[0] = key.desc() if order[0].startswith("-") else key.asc()
+    return queryset.order_by(*order)
 
 
 class _LookaheadPage(Page):
