@@ -81,6 +81,8 @@ class _OneRoundTrip(_ThrottleBase):
     docstring); DRF's get and set otherwise."""
 
     _window: tuple[int, float] | None = None
+    duration: Any  # set by SimpleRateThrottle from the rate (None without one)
+    num_requests: Any
 
     def _redis(self) -> RedisCache | None:
         backend = caches[DEFAULT_CACHE_ALIAS] if self.cache is default_cache else self.cache
@@ -95,7 +97,7 @@ class _OneRoundTrip(_ThrottleBase):
             return True
         # A key of its own (":w"): a list DRF's code left under the plain key is another type.
         key = backend.make_and_validate_key(f"{self.key}:w")
-        client = backend._cache.get_client(key, write=True)
+        client = backend._cache.get_client(key, write=True)  # type: ignore[attr-defined]
         if not _script:
             _script.append(client.register_script(_WINDOW_SCRIPT))
         script = _script[0]

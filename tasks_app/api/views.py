@@ -113,7 +113,7 @@ def _related_value(path: str) -> RawSQL:
     if params != (0,) or sql.count("%s") != 1:
         raise ImproperlyConfigured(f"unexpected SQL for the list's {path}: {sql}")
     quote = connection.ops.quote_name
-    column = f"{quote(Task._meta.db_table)}.{quote(field.column)}"  # type: ignore[union-attr]
+    column = f"{quote(Task._meta.db_table)}.{quote(field.column)}"  # type: ignore[union-attr,arg-type]
     return RawSQL(sql.replace("%s", column), (), output_field=Subquery(inner).output_field)
 
 
