@@ -201,7 +201,8 @@ def _officer_and_duties(user: AnyUser | None) -> tuple[Officer | None, list[Held
         # Hand-written (tasks_app.rows): every report asks, and compiling the queryset cost
         # more than the database's answer.
         q = connection.ops.quote_name
-        held = ", ".join(f"d.{q(Duty._meta.get_field(name).column)}" for name in _HELD)
+        column = {f.attname: f.column for f in Duty._meta.concrete_fields}
+        held = ", ".join(f"d.{q(column[name])}" for name in _HELD)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT {raw.columns(Officer, 'o')}, {held} FROM {q(Officer._meta.db_table)} o "
@@ -216,7 +217,7 @@ def _officer_and_duties(user: AnyUser | None) -> tuple[Officer | None, list[Held
         rows = [Held(*raw.convert(Duty, _HELD, row[n:])) for row in found
                 if row[n] is not None]
     # A cache on the user object, which declares no such attribute.
-    user._authority_duties = (generation, rows)  # type: ignore[union-attr]
+    user._authority_duties = (generation, rows)  # type: ignore[attr-defined]
     return officer, rows
 
 

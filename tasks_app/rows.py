@@ -13,16 +13,22 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 M = TypeVar("M", bound=Model)
 
 _CONVERTERS: dict[tuple[str, type[Model], tuple[str, ...]], list] = {}
 
 
+def _field(model: type[Model], name: str) -> Field:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)  # a concrete field, by name or attname
+    return field
+
+
 def param(model: type[Model], name: str, value: Any) -> Any:
     """``value`` for a comparison with ``model``'s field ``name``, as a filter passes it."""
-    return model._meta.get_field(name).get_db_prep_value(value, connection, prepared=False)
+    return _field(model, name).get_db_prep_value(value, connection, prepared=False)
 
 
 def columns(model: type[Model], alias: str) -> str:
@@ -37,7 +43,7 @@ def _converters(model: type[Model], names: tuple[str, ...]) -> list:
     if found is None:
         found = []
         for i, name in enumerate(names):
-            col = model._meta.get_field(name).get_col(model._meta.db_table)
+            col = _field(model, name).get_col(model._meta.db_table)
             funcs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
             if funcs:
                 found.append((i, col, funcs))
