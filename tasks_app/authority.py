@@ -19,9 +19,10 @@ after any duty changes in this process) and filtered by the instant in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 from django.db.models import Model, Q, QuerySet
@@ -42,7 +43,7 @@ from gridmgmt.models import (
     duty_generation,
 )
 from gridmgmt.selectors import regions_below
-from gridmgmt.types import AnyUser
+from gridmgmt.types import AnyUser, User
 
 from . import rows as raw
 from .errors import DomainError
@@ -180,6 +181,39 @@ class Held:
 _HELD = ("role", "region_id", "grid_id", "road_id", "department_id", "valid_from", "valid_to")
 
 
+def officer_columns() -> str:
+    """The columns of a user's officer (``o``) and each of their duties (``d``), for a read
+    that joins them (``officer_joins``) to what it reads anyway, e.g. the API token's user."""
+    q = connection.ops.quote_name
+    column = {f.attname: f.column for f in Duty._meta.concrete_fields}
+    return ", ".join([raw.columns(Officer, "o"), *(f"d.{q(column[name])}" for name in _HELD)])
+
+
+def officer_joins() -> str:
+    """Officers (``o``) with their duties (``d``): a row each, one row of NULLs for an officer
+    without any; joined on ``o.user_id``."""
+    q = connection.ops.quote_name
+    return (f"{q(Officer._meta.db_table)} o LEFT JOIN {q(Duty._meta.db_table)} d "
+            "ON d.officer_id = o.id")
+
+
+def remember_officer(user: User, found: Sequence[Sequence[Any]]
+                     ) -> tuple[Officer | None, list[Held]]:
+    """Keep on ``user`` (for ``Authority``) their officer and duties as ``officer_columns``
+    read them (the rows' last columns; none: no officer), so neither is read again."""
+    n = len(Officer._meta.concrete_fields) + len(_HELD)
+    mine = [row[len(row) - n:] for row in found if row[len(row) - n] is not None]
+    officer = raw.instances(Officer, [mine[0][:n - len(_HELD)]])[0] if mine else None
+    if officer is not None:
+        Officer.user.field.set_cached_value(officer, user)
+    Officer._meta.get_field("user").remote_field.set_cached_value(user, officer)
+    rows = [Held(*raw.convert(Duty, _HELD, row[n - len(_HELD):])) for row in mine
+            if row[n - len(_HELD)] is not None]
+    # A cache on the user object, which declares no such attribute.
+    user._authority_duties = (duty_generation(), rows)  # type: ignore[attr-defined]
+    return officer, rows
+
+
 def _officer_and_duties(user: AnyUser | None) -> tuple[Officer | None, list[Held]]:
     """The user's officer and all their duties (any time), kept on the user object (one per
     request) until any duty changes in this process. Neither known yet (a user fresh from the
@@ -200,22 +234,10 @@ def _officer_and_duties(user: AnyUser | None) -> tuple[Officer | None, list[Held
     else:
         # Hand-written (tasks_app.rows): every report asks, and compiling the queryset cost
         # more than the database's answer.
-        q = connection.ops.quote_name
-        column = {f.attname: f.column for f in Duty._meta.concrete_fields}
-        held = ", ".join(f"d.{q(column[name])}" for name in _HELD)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {raw.columns(Officer, 'o')}, {held} FROM {q(Officer._meta.db_table)} o "
-                f"LEFT JOIN {q(Duty._meta.db_table)} d ON d.officer_id = o.id "
-                "WHERE o.user_id = %s ORDER BY d.role, d.id", [user.pk])
-            found = cursor.fetchall()
-        n = len(Officer._meta.concrete_fields)
-        officer = raw.instances(Officer, [found[0][:n]])[0] if found else None
-        if officer is not None:
-            Officer.user.field.set_cached_value(officer, user)
-        reverse.set_cached_value(user, officer)
-        rows = [Held(*raw.convert(Duty, _HELD, row[n:])) for row in found
-                if row[n] is not None]
+            cursor.execute(f"SELECT {officer_columns()} FROM {officer_joins()} "
+                           "WHERE o.user_id = %s ORDER BY d.role, d.id", [user.pk])
+            return remember_officer(user, cursor.fetchall())
     # A cache on the user object, which declares no such attribute.
     user._authority_duties = (generation, rows)  # type: ignore[attr-defined]
     return officer, rows

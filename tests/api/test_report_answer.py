@@ -160,3 +160,38 @@ def test_the_category_read_by_hand_answers_as_the_queryset_field(world, language
                 got, expected = ours.validated_data["category"], theirs.validated_data["category"]
                 assert {f.attname: getattr(got, f.attname) for f in Category._meta.fields} == \
                     {f.attname: getattr(expected, f.attname) for f in Category._meta.fields}
+
+
+def test_the_token_read_brings_the_reporters_officer_and_duties(world, client_for):
+    client = client_for(world.inspector)
+    body = {"category": world.category.pk, "lng": world.point_g1[0], "lat": world.point_g1[1]}
+    _post(client, body, "zh-hans")
+    with CaptureQueriesContext(connection) as queries:
+        response = _post(client, {**body, "lng": body["lng"] + 0.002}, "zh-hans")
+    assert response.status_code == 201
+    sql = [q["sql"] for q in queries.captured_queries]
+    officers = [s for s in sql if '"gridmgmt_officer" o LEFT JOIN' in s]
+    assert len(officers) == 1 and '"authtoken_token"' in officers[0], sql
+    assert not any(s.startswith('SELECT "gridmgmt_duty"') for s in sql), sql
+    assert response.json()["source"] == "inspector"  # the duties decided the source
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_refused_token_is_refused_as_before(world, client_for, language):
+    body = {"category": world.category.pk, "lng": world.point_g1[0], "lat": world.point_g1[1]}
+    client = client_for(world.inspector)
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    refused = _post(client, body, language)
+    listed = client.get("/api/v1/tasks/", HTTP_ACCEPT_LANGUAGE=language)
+    assert refused.status_code == listed.status_code == 401
+    assert refused.content == listed.content
+    assert refused["WWW-Authenticate"] == listed["WWW-Authenticate"] == "Token"
+
+    client = client_for(world.grid_officer)
+    world.grid_officer.user.is_active = False
+    world.grid_officer.user.save()
+    refused = _post(client, body, language)
+    listed = client.get("/api/v1/tasks/", HTTP_ACCEPT_LANGUAGE=language)
+    assert refused.status_code == listed.status_code == 401
+    assert refused.content == listed.content
+    assert Task.objects.count() == 0
