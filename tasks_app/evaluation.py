@@ -610,11 +610,14 @@ def evaluate_period(period: str, level: str = "street", *, district: int | None 
 
 
 def last_ranked(rows: list[Row]) -> set[int]:
-    """The units ranked last (末位) among the ranked ones; none when fewer than two are."""
+    """The units ranked last (末位) among the ranked ones; none when fewer than two are, or
+    when every ranked unit shares one rank (all tied: nobody is behind anybody)."""
     ranks = [r.rank for r in rows if r.rank is not None]
     if len(ranks) < 2:
         return set()
     worst = max(ranks)
+    if worst == min(ranks):
+        return set()
     return {r.unit_id for r in rows if r.rank == worst}
 
 

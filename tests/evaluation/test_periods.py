@@ -220,6 +220,8 @@ def test_a_tie_for_last_flags_both_and_a_lone_ranked_unit_is_not_last():
 
     assert evaluation.last_ranked([row(1, 1), row(2, 2), row(3, 2), row(4, None)]) == {2, 3}
     assert evaluation.last_ranked([row(1, 1), row(4, None)]) == set()
+    # All tied: nobody is last.
+    assert evaluation.last_ranked([row(1, 1), row(2, 1), row(3, 1), row(4, None)]) == set()
 
 
 # -- single-item rankings -------------------------------------------------------------------
