@@ -96,19 +96,18 @@ def _commit(task: Task, *, actor: AnyUser | None, kind: str, from_status: str,
     now = at or clock.now()
     deadlines.refresh_clock(task, now)
     task.version += 1
-    event = TaskEvent(
-        task=task, kind=kind, actor=actor if actor and actor.is_authenticated else None,
-        from_status=from_status, to_status=task.status, note=note, extra=extra or {},
-        version=task.version, created_at=now,
-    )
+    written = {"kind": kind, "actor": actor if actor and actor.is_authenticated else None,
+               "from_status": from_status, "to_status": task.status, "note": note,
+               "extra": extra or {}, "version": task.version, "created_at": now}
     if insert:
+        event = TaskEvent(task=task, **written)
         _insert_with_event(task, event, now)
     else:
         task.save()
     # The dashboard's cached trend of past days (console.dashboard): stale if this changed them.
     dashboard.task_written(task, getattr(task, "_past_marks", None))
     if not insert:
-        event.save(force_insert=True)
+        event = TaskEvent.objects.create(task=task, **written)
     return event
 
 

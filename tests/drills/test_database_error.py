@@ -81,6 +81,8 @@ def test_an_error_in_a_repeat_report_writes_no_task_event_escalation_or_alert(
     before, files = _everything(), set(media_files(settings))
     if failing == "event":
         monkeypatch.setattr(TaskEvent.objects, "create", _fail)
+        # On PostgreSQL the report's row and event are one statement (_insert_with_event).
+        monkeypatch.setattr(services, "_insert_with_event", _fail)
     else:
         monkeypatch.setattr(notify, "create_alerts", _fail)
     with pytest.raises(DatabaseError):
