@@ -1,7 +1,8 @@
 """The product's URLs plus ``/bench/bare-tasks/``: the baseline of the api_list benchmark, a
 plain Django view returning the same 50 rows as the API's first page from ``.values()``: the
 caller's scope (``tasks_visible_to``) in the API's default order, with the same related names,
-but no DRF (no authentication classes, throttles, filters, pagination count or serializer)."""
+but no DRF (no authentication classes, throttles, filters, pagination count or serializer);
+and ``/bench/bare-same-statement/``, the same rows by the API's own page statement."""
 
 from __future__ import annotations
 
@@ -31,4 +32,17 @@ def bare_tasks(request):
     return JsonResponse({"results": list(rows)})
 
 
-urlpatterns = [path("bench/bare-tasks/", bare_tasks), *product_urls]
+def bare_same_statement(request):
+    """The API's own page statement (its related names as subqueries, ``page_rows``) in a bare
+    view: API over this is what DRF, the token, the throttle, the count and the serializer
+    cost, whatever the statement's shape."""
+    from tasks_app.api.views import LIST_OWN_VALUES, _list_related_values
+
+    user = get_user_model().objects.get(pk=int(request.GET["user"]))
+    rows = tasks_visible_to(user).order_by("-reported_at", "-pk").values(
+        *LIST_OWN_VALUES, **_list_related_values())[:50]
+    return JsonResponse({"results": list(rows)})
+
+
+urlpatterns = [path("bench/bare-tasks/", bare_tasks),
+               path("bench/bare-same-statement/", bare_same_statement), *product_urls]
