@@ -157,7 +157,9 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def get_authenticators(self):
         # A report (POST on the list): the token's read brings the reporter's officer and
         # duties, which the service's authority then has (one statement instead of two).
-        if self.action_map.get((self.request.method or "").lower()) == "create":
+        request = getattr(self, "request", None)  # none when the schema is generated
+        method = (getattr(request, "method", None) or "").lower()
+        if (getattr(self, "action_map", None) or {}).get(method) == "create":
             return [TokenWithOfficerAuthentication(), SessionAuthentication()]
         return super().get_authenticators()
 
