@@ -157,9 +157,12 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def get_authenticators(self):
         # A report (POST on the list): the token's read brings the reporter's officer and
         # duties, which the service's authority then has (one statement instead of two).
-        request = getattr(self, "request", None)  # none when the schema is generated
+        # The schema describes DRF's own token scheme (the same header): drf-spectacular's
+        # generated views say so (swagger_fake_view), and may have no request at all.
+        request = getattr(self, "request", None)
         method = (getattr(request, "method", None) or "").lower()
-        if (getattr(self, "action_map", None) or {}).get(method) == "create":
+        if (not getattr(self, "swagger_fake_view", False)
+                and (getattr(self, "action_map", None) or {}).get(method) == "create"):
             return [TokenWithOfficerAuthentication(), SessionAuthentication()]
         return super().get_authenticators()
 
