@@ -294,6 +294,12 @@ def _unit(level: str, end: datetime, prefix: str = ""):
     return F(f"{prefix}{UNIT_KEY[level]}")
 
 
+def _has_unit(level: str, prefix: str = "") -> Q:
+    """The rows that can have a unit of ``level``: a task off every road counts for no road
+    (its row would be dropped), so the road level reads only the tasks on a road."""
+    return Q(**{f"{prefix}road_id__isnull": False}) if level == "road" else Q()
+
+
 class _Conditions:
     """The month's conditions on a task (``prefix`` reaches the task from another model)."""
 
@@ -326,7 +332,7 @@ def _task_figures(level: str, start: datetime, end: datetime,
     points = _points_expression()
     rows = (
         _scoped(Task.objects.exclude(status=Status.VOID), district)
-        .filter(c.registered | c.due)
+        .filter(c.registered | c.due, _has_unit(level))
         .annotate(unit=_unit(level, end))
         .values("unit")
         .annotate(
@@ -359,7 +365,8 @@ def _task_figures(level: str, start: datetime, end: datetime,
 
 def _rework(level: str, start: datetime, end: datetime,
             district: int | None = None) -> dict[int, int]:
-    rows = (_scoped(TaskEvent.objects.filter(kind=TaskEvent.Kind.REWORK, created_at__gte=start,
+    rows = (_scoped(TaskEvent.objects.filter(_has_unit(level, "task__"),
+                                             kind=TaskEvent.Kind.REWORK, created_at__gte=start,
                                              created_at__lt=end), district, "task__")
             .annotate(unit=_unit(level, end, "task__")).values("unit")
             .annotate(n=Count("pk")).order_by())
@@ -372,7 +379,8 @@ def _ratings(level: str, start: datetime, end: datetime,
     基本满意). One query over the month's ratings (``rated_at`` is indexed)."""
     from .public.models import Rating
 
-    rows = (_scoped(Rating.objects.filter(rated_at__gte=start, rated_at__lt=end)
+    rows = (_scoped(Rating.objects.filter(_has_unit(level, "task__"), rated_at__gte=start,
+                                          rated_at__lt=end)
                     .exclude(task__status=Status.VOID), district, "task__")
             .annotate(unit=_unit(level, end, "task__")).values("unit")
             .annotate(rated=Count("pk"),
