@@ -34,13 +34,18 @@ def reported(world, email="li@example.com", language="") -> tuple[CitizenReport,
                                  language=language)
 
 
-def close(world, task, captured):
+def started(world, task):
+    """The reported task, dispatched if it was not, started by its officer."""
     task.refresh_from_db()
     if task.assignee is None:
         task = services.task_assign(task=task, actor=world.supervisor.user,
                                     assignee=world.grid_officer)
+    return services.task_start(task=task, actor=task.assignee.user)
+
+
+def close(world, task, captured):
+    task = started(world, task)
     officer = task.assignee
-    task = services.task_start(task=task, actor=officer.user)
     after = SimpleUploadedFile("after.jpg", jpeg_with_gps(), content_type="image/jpeg")
     task = services.task_submit(task=task, actor=officer.user, photos=[after])
     with captured(execute=False) as callbacks:
@@ -118,13 +123,8 @@ def test_the_closure_mail_is_in_the_language_the_citizen_reported_in(
 def test_the_closure_mail_attaches_only_the_accepted_fix(
         world, django_capture_on_commit_callbacks):
     report, _key = reported(world)
-    task = report.task
-    task.refresh_from_db()
-    if task.assignee is None:
-        task = services.task_assign(task=task, actor=world.supervisor.user,
-                                    assignee=world.grid_officer)
+    task = started(world, report.task)
     officer = task.assignee
-    task = services.task_start(task=task, actor=officer.user)
     refused = Image.new("RGB", (64, 48), "#ff0000")
     buf = io.BytesIO()
     refused.save(buf, "JPEG")
