@@ -21,10 +21,15 @@ from gridmgmt.models import Officer
 SESSION_KEY = "_language"
 
 
-def _language_of(user) -> str:
-    language = Officer.objects.filter(user=user).values_list("language", flat=True).first()
+def supported_or_default(language: str | None) -> str:
+    """``language`` if the site speaks it, else the site's own (zh-hans)."""
     supported = {code for code, _name in settings.LANGUAGES}
     return language if language in supported else settings.LANGUAGE_CODE
+
+
+def _language_of(user) -> str:
+    return supported_or_default(
+        Officer.objects.filter(user=user).values_list("language", flat=True).first())
 
 
 @receiver(user_logged_in, dispatch_uid="tasks_app.language.logged_in")

@@ -28,6 +28,7 @@ from gridmgmt import clock
 from tasks_app import notify
 from tasks_app import services as task_services
 from tasks_app.errors import DomainError
+from tasks_app.language import supported_or_default
 from tasks_app.models import Category, Open311Client, Source, Task
 from tasks_app.photos import public_copy
 from tasks_app.workflow import Status
@@ -120,7 +121,7 @@ def citizen_report(
     key = secrets.token_urlsafe(24)
     report = CitizenReport.objects.create(filed=filed, task=filed.task,
                                           follow_hash=CitizenReport.digest(key),
-                                          language=mail_language(language))
+                                          language=supported_or_default(language))
     return report, key
 
 
@@ -180,12 +181,6 @@ def follow_url(report: CitizenReport) -> str:
                                                    args=[follow_key_for(report)])
 
 
-def mail_language(language: str | None) -> str:
-    """``language`` if the site speaks it, else the site's own (zh-hans)."""
-    known = {code for code, _name in settings.LANGUAGES}
-    return language if language in known else settings.LANGUAGE_CODE
-
-
 def _message(report: CitizenReport, conn) -> EmailMultiAlternatives:
     task = report.task
     # The accepted fix's photos only: a fix sent back for rework is not the result.
@@ -196,7 +191,7 @@ def _message(report: CitizenReport, conn) -> EmailMultiAlternatives:
                "on_time": not task.closed_late, "url": follow_url(report),
                "photos": len(after), "site_url": settings.SITE_URL}
     subject, text, html = notify.render_email(MAIL_KIND, context,
-                                              mail_language(report.language))
+                                              supported_or_default(report.language))
     msg = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL,
                                  [report.filed.email], connection=conn)
     msg.extra_headers["Message-ID"] = (f"<citizen-closed-{report.pk}@"
