@@ -28,22 +28,21 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 @pytest.fixture
 def reads(monkeypatch):
-    """The first day each trend read started from: the window's first day on a miss, today's
-    start on a hit."""
-    starts: list[datetime] = []
+    """The spans each trend read covered: today's alone on a hit, more on a miss."""
+    spans: list[list] = []
     counts = dashboard._trend_counts
 
-    def spy(tasks, now, start):
-        starts.append(start)
-        return counts(tasks, now, start)
+    def spy(tasks, now, read):
+        spans.append(read)
+        return counts(tasks, now, read)
 
     monkeypatch.setattr(dashboard, "_trend_counts", spy)
-    return starts
+    return spans
 
 
 def _fresh(user, monkeypatch) -> dict:
     with monkeypatch.context() as m:
-        m.setattr(dashboard, "_past_key", lambda *args: None)
+        m.setattr(dashboard, "_scope_key", lambda *args: None)
         return dashboard.dashboard_for(user, now=clock.now()).charts["trend"]
 
 
@@ -70,7 +69,7 @@ class Check:
             now = clock.now()
             self.reads.clear()
             board = dashboard.dashboard_for(user, now=now)
-            hit = self.reads == [dashboard.states.day_start(now)]
+            hit = self.reads == [[(dashboard.states.day_start(now), None)]]
             if who == "supervisor" and expect is not None:
                 assert hit == (expect == "hit"), (expect, self.reads)
             self.hits += hit
@@ -175,7 +174,8 @@ def test_a_view_of_another_day_is_computed_not_cached(world, reads):
         yesterday = clock.now() - timedelta(days=1)
         for _ in range(2):
             dashboard.dashboard_for(user, now=yesterday)
-        assert reads == [dashboard.states.day_start(yesterday, dashboard.TREND_DAYS - 1)] * 2
+        assert reads == [[(dashboard.states.day_start(yesterday, dashboard.TREND_DAYS - 1),
+                          None)]] * 2
 
 
 def _queries(client) -> tuple[int, list[str]]:
@@ -194,3 +194,38 @@ def test_a_hit_makes_as_many_queries_as_a_miss(client, world, wednesday, who):
     # read on both (the grids of a region: one query).
     assert hit == miss
     assert [s for s in miss_sql if s not in hit_sql] != []  # the 90 days' read, not repeated
+
+
+def test_a_new_day_or_a_write_reads_only_the_days_it_changed(world, reads,
+                                                             django_capture_on_commit_callbacks):
+    """The days whose token did not change come from the cache: the first view of a day reads
+    the days since the last view and today, a write to a past day re-reads that day."""
+    user = world.supervisor.user
+
+    def view() -> list:
+        reads.clear()
+        board = dashboard.dashboard_for(user, now=clock.now())
+        return [(begin.date(), end and end.date()) for begin, end in reads[0]], board
+
+    def day(d: int):
+        return datetime(2026, 11, d, tzinfo=SHANGHAI).date()
+
+    with time_machine.travel(datetime(2026, 11, 16, 9, 0, tzinfo=SHANGHAI),
+                             tick=False) as traveller:
+        waits = f.CategoryFactory(code="WAIT", auto_dispatch=False)  # voidable: not dispatched
+        monday = report(world, g1_point(0), category=waits)
+        report(world, g1_point(1))
+        first, _ = view()
+        assert first == [(day(16) - timedelta(days=dashboard.TREND_DAYS - 1), None)]
+        assert view()[0] == [(day(16), None)]  # a hit: today alone
+        traveller.move_to(datetime(2026, 11, 17, 10, 0, tzinfo=SHANGHAI))
+        assert view()[0] == [(day(16), None)]  # Monday (now past) and today
+        traveller.move_to(datetime(2026, 11, 19, 10, 0, tzinfo=SHANGHAI))
+        assert view()[0] == [(day(17), None)]  # Tuesday, Wednesday and today
+        with django_capture_on_commit_callbacks(execute=True):
+            services.task_void(task=monday, actor=user, reason="重复上报")
+        spans, board = view()
+        assert spans == [(day(16), day(17)), (day(19), None)]  # Monday again, and today
+        labels = board.charts["trend"]["labels"]
+        assert board.charts["trend"]["new"][labels.index("11-16")] == 1
+        assert view()[0] == [(day(19), None)]

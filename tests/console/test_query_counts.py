@@ -202,7 +202,7 @@ def test_the_dashboard_trend_read_once_gives_the_figures_it_gave_before(world):
         before = _trend_before(scope, now)
         assert sum(sum(series.values()) for series in before.values()) > 0 or \
             not scope.exists()
-        assert dashboard._trend_counts(scope, now, start) == before
+        assert dashboard._trend_counts(scope, now, [(start, None)]) == before
     # Every series has something to compare in the district's scope.
     assert all(_trend_before(Task.objects.all(), now)[key] for key in ("new", "closed", "late"))
 
