@@ -437,7 +437,7 @@ def first_report() -> dict:
     """Part 3: the first report's extra cost in a fresh process, warmed at start-up or not."""
     out: dict = {}
     for warm in ("true", "false"):
-        penalties, loads = [], []
+        penalties, loads, later = [], [], []
         for run in range(FIRST_REPORT_RUNS):
             env = dict(os.environ, WARM_AT_START=warm, INTAKE_SEED=str(run + 3))
             proc = subprocess.run(
@@ -449,12 +449,19 @@ def first_report() -> dict:
             got = json.loads(proc.stdout.strip().splitlines()[-1])
             penalties.append(got["first_ms"] - got["later_p50_ms"])
             loads.append(got["load_ms"])
+            later.append(got["later_p50_ms"])
         key = "warmed" if warm == "true" else "cold"
         out[f"{key}_first_report_extra_ms"] = round(statistics.median(penalties), 1)
         out[f"{key}_app_load_ms"] = round(statistics.median(loads), 1)
+        out[f"{key}_later_p50_ms"] = round(statistics.median(later), 2)
+    # The table's figure and baseline: the warmed process's extra ms over its own later
+    # reports' p50 (the app's load time, also printed, is not the baseline).
     return {"bench": "intake_first_report", "runs": FIRST_REPORT_RUNS,
-            "figure": "first report's extra ms in a fresh process (median of runs)",
-            **out, "baseline": "the same process's later reports (p50)",
+            "figure": "first report's extra ms in a fresh process, warmed at start-up (median "
+                      "of runs)",
+            "figure_ms": out["warmed_first_report_extra_ms"],
+            **out, "baseline": "the same process's later reports (p50), ms",
+            "baseline_ms": out["warmed_later_p50_ms"],
             "target": "warmed_first_report_extra_ms <= 20"}
 
 
