@@ -312,7 +312,7 @@ BASELINES = {
 # day (``dashboard._trend_series``): its page is measured three times, as it is requested again
 # (``dashboard``: the cache hit, today read live), as the first view of a day or after a write
 # that changed a past day (``dashboard_miss``: one day read again with today) and as a scope's
-# first view (``dashboard_cold``: never viewed, not for a week, or after a map change: its 90
+# first view (``dashboard_cold``: never viewed, not for a month, or after a map change: its 90
 # days read and stored), each with its growth.
 FIGURES = {
     "dashboard": "GET dashboard, cache hit (its trend's days before today from the cache), ms",

@@ -207,7 +207,7 @@ def _trend_counts(tasks, now: datetime, spans: list[Span]) -> dict[str, dict[dat
 # changed, not the 90 days. The scope's key names the time zone and the scope: its statement
 # and, for regions, the grids under them now (a grid moved to another street changes the key).
 
-SCOPE_CACHE_SECONDS = 7 * 24 * 3600  # a scope nobody viewed for a week is read again whole
+SCOPE_CACHE_SECONDS = 31 * 24 * 3600  # a scope nobody viewed for a month is read again whole
 DAY_TOKEN_SECONDS = (TREND_DAYS + 2) * 24 * 3600
 
 
