@@ -4,8 +4,8 @@ One aggregate query per level and month computes every task indicator (plus one 
 events and one for citizens' ratings), so the cost is a scan of the month's tasks through the
 date indexes, not a query per unit: ``evaluate()`` makes a fixed number of queries whatever the
 level or the size of the city (the units, the scheme, the published-month look-ups, and the
-figures, rework and ratings of the month and of the month before, or the month before's
-snapshot rows when it is published).
+figures, rework and ratings of the month and of the month before, both months' rework events
+by one statement, or the month before's snapshot rows when it is published).
 
 The rules as implemented (DESIGN.md section 3, "Monthly evaluation"), for a month [start, end):
 
@@ -373,6 +373,32 @@ def _rework(level: str, start: datetime, end: datetime,
     return {r["unit"]: r["n"] for r in rows if r["unit"] is not None}
 
 
+def _rework_months(level: str, months: list[tuple[datetime, datetime]],
+                   district: int | None = None) -> list[dict[int, int]]:
+    """``_rework`` of consecutive months (``months`` in order, each [start, end)) in one
+    statement, a dict a month: each event counts in the month it falls in, for its task's unit
+    at that month's end. The months' events are disjoint, so this reads what one statement a
+    month would read, and saves the other statements' plans and parallel workers."""
+    first, last = months[0][0], months[-1][1]
+    month_of = Case(*(When(created_at__lt=end, then=Value(i))
+                      for i, (_, end) in enumerate(months)), output_field=IntegerField())
+    # A place's or road's unit is a column whatever the month; a department is read at the end
+    # of the event's month.
+    unit = (Case(*(When(created_at__lt=end, then=_unit(level, end, "task__"))
+                   for _, end in months), output_field=IntegerField())
+            if level == "department" else _unit(level, last, "task__"))
+    rows = (_scoped(TaskEvent.objects.filter(_has_unit(level, "task__"),
+                                             kind=TaskEvent.Kind.REWORK, created_at__gte=first,
+                                             created_at__lt=last), district, "task__")
+            .annotate(unit=unit, month=month_of).values("unit", "month")
+            .annotate(n=Count("pk")).order_by())
+    out: list[dict[int, int]] = [{} for _ in months]
+    for r in rows:
+        if r["unit"] is not None:
+            out[r["month"]][r["unit"]] = r["n"]
+    return out
+
+
 def _ratings(level: str, start: datetime, end: datetime,
              district: int | None = None) -> dict[int, dict[str, int]]:
     """The citizens' ratings given in the month per unit: rated, and satisfied (满意 or
@@ -452,10 +478,13 @@ def rate(num: int, den: int) -> float | None:
 
 
 def _compute(level: str, month: str, w: dict[str, Decimal], units: dict[int, str],
-             district: int | None = None) -> list[Row]:
+             district: int | None = None, rework: dict[int, int] | None = None) -> list[Row]:
+    """The month's rows, ranked; ``rework`` is the month's rework counts when the caller read
+    them already (``_rework_months``)."""
     start, end = month_bounds(month)
     figures = _task_figures(level, start, end, district)
-    rework = _rework(level, start, end, district)
+    if rework is None:
+        rework = _rework(level, start, end, district)
     ratings = _ratings(level, start, end, district)
     ranked, idle = [], []
     for unit_id, name in units.items():
@@ -499,12 +528,17 @@ def evaluate(month: str, level: str = "street", *, district: int | None = None) 
         return frozen
     w = weights(active_scheme())
     units = _units(level, district)
-    rows = _compute(level, month, w, units, district)
     # Last month as the review meeting read it: its current snapshot when it is published
     # (whatever changed since, or a republication), else computed live as this month is.
     earlier = published_rows(last, level, district=district, publications=published)
     if earlier is None:
-        earlier = _compute(level, last, w, units, district)
+        # Both months live: their rework events in one statement.
+        rework_last, rework = _rework_months(level, [month_bounds(last), month_bounds(month)],
+                                             district)
+        rows = _compute(level, month, w, units, district, rework)
+        earlier = _compute(level, last, w, units, district, rework_last)
+    else:
+        rows = _compute(level, month, w, units, district)
     before = {r.unit_id: r for r in earlier}
     last_twice = last_ranked(rows) & last_ranked(earlier)
     for row in rows:

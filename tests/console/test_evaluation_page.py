@@ -111,9 +111,10 @@ def test_last_months_page_makes_as_many_statements_with_100_tasks_as_with_10(wor
         published_large = _statements(client, url)
     assert live_large == live_small
     assert published_large == published
-    # The month before published: its snapshot rows (one statement) instead of its figures,
-    # rework and ratings (three).
-    assert published == live_small - 2
+    # The month before published: its snapshot rows (one statement) instead of its figures and
+    # ratings (two; the live page reads both months' rework in one statement, the published
+    # one this month's alone).
+    assert published == live_small - 1
 
 
 # -- the table's cells, formatted once in Python as the template's tags formatted them ------------
