@@ -12,7 +12,7 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 
 from gridmgmt.models import Grid, Road
-from tests.mobile.phone import browser, expect, needs_chromium, shot
+from tests.mobile.phone import browser, expect, needs_chromium, shot, until
 
 __all__ = ["browser"]  # fixture
 pytestmark = needs_chromium
@@ -70,7 +70,7 @@ def test_a_supervisor_reads_the_dashboard_opens_the_map_and_downloads_the_xlsx(d
     # The dashboard: figures, and the three charts drawn on their canvases.
     expect(page.locator("#dashboard h1")).to_have_text("总览")
     expect(page.locator(".scope-chip")).to_have_text("示范区")
-    page.wait_for_function("window.consoleCharts && window.consoleCharts.length === 3")
+    until(page, "window.consoleCharts && window.consoleCharts.length === 3")
     charts = charts_drawn(page)
     assert [c["id"] for c in charts] == ["chart-streets", "chart-departments", "chart-trend"]
     for chart in charts:
@@ -125,7 +125,7 @@ def test_a_street_leader_sees_their_streets_dashboard_and_map(desk):
     page = desk
     log_in(page, "leader_west")
     expect(page.locator(".scope-chip")).to_contain_text("西山街道")
-    page.wait_for_function("window.consoleCharts && window.consoleCharts.length === 3")
+    until(page, "window.consoleCharts && window.consoleCharts.length === 3")
     labels = page.evaluate("Chart.getChart('chart-streets').data.labels")
     assert labels == ["西山街道"]
     shot(page, "console-5-street-leader")

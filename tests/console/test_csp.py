@@ -14,7 +14,7 @@ from django.test import Client
 from tasks_app.models import Task
 from tasks_app.workflow import Status
 from tests.console.test_browser import DESKTOP, log_in, seeded  # noqa: F401
-from tests.mobile.phone import browser, expect, needs_chromium  # noqa: F401
+from tests.mobile.phone import browser, expect, needs_chromium, until  # noqa: F401
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "tasks_app" / "templates"
 # An executable <script> without src: a bare tag or a JavaScript type, not JSON data.
@@ -77,14 +77,14 @@ def test_charts_map_evaluation_desk_workbench_and_api_docs_work_under_the_policy
     assert "script-src" in str(django_settings.CONTENT_SECURITY_POLICY)
     page = desktop
     log_in(page, "supervisor")
-    page.wait_for_function("window.consoleCharts && window.consoleCharts.length >= 3")
+    until(page, "window.consoleCharts && window.consoleCharts.length >= 3")
 
     page.goto("/admin/map/")
     expect(page.locator("#console-map[data-ready='1']")).to_have_count(1)
     assert page.locator("#console-map .leaflet-overlay-pane path").count() > 0
 
     page.goto("/admin/evaluation/")
-    page.wait_for_function("typeof Chart !== 'undefined' && Chart.getChart('evaluation-chart')")
+    until(page, "typeof Chart !== 'undefined' && Chart.getChart('evaluation-chart')")
 
     # The registration desk (its map) and a task's workbench load without anything blocked.
     page.goto("/admin/desk/")

@@ -16,7 +16,7 @@ from gridmgmt import clock
 from gridmgmt.models import Duty, Role
 from tasks_app.evaluation import previous_month
 from tasks_app.models import Decision, EvaluationPublication, UnitReview
-from tests.mobile.phone import SHOTS, browser, expect, needs_chromium, shot
+from tests.mobile.phone import SHOTS, browser, expect, needs_chromium, shot, until
 
 __all__ = ["browser"]  # fixture
 pytestmark = needs_chromium
@@ -91,7 +91,7 @@ def test_the_bureau_publishes_reviews_the_last_street_prints_the_pack_and_its_le
     page.goto(f"/admin/evaluation/?month={month}")
     page.locator("#meeting-pack").click()
     expect(page).to_have_url(re.compile(rf"/admin/evaluation/{month}/pack/$"))
-    page.wait_for_function("window.packChart && window.packChart.data.labels.length > 0")
+    until(page, "window.packChart && window.packChart.data.labels.length > 0")
     expect(page.locator(".pack-review", has_text=name).first).to_contain_text("限期整改")
     photos = page.locator(".pack-photos img")
     assert photos.count() > 0

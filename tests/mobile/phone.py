@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,16 @@ def page(browser, transactional_db, live_server):
     yield pg
     context.close()
     assert blocked == []
+
+
+def until(page, script: str, arg=None, timeout: float = 15) -> None:
+    """Poll ``script`` (an expression or a possibly async function) in the page until it is
+    truthy. Not ``wait_for_function``: when its first check fails, its polling evaluates the
+    string with ``eval``, which the pages' Content-Security-Policy (no unsafe-eval) refuses."""
+    end = time.monotonic() + timeout
+    while not page.evaluate(script, arg):
+        assert time.monotonic() < end, f"timed out after {timeout} s waiting for {script}"
+        page.wait_for_timeout(100)
 
 
 def shot(page, name: str) -> None:

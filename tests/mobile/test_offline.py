@@ -4,24 +4,18 @@ once when the connection returns; the task list still opens offline."""
 from __future__ import annotations
 
 import re
-import time
 
 from tasks_app.models import Submission, Task
 
-from .phone import browser, camera_photo, expect, log_in, needs_chromium, page, shot
+from .phone import browser, camera_photo, expect, log_in, needs_chromium, page, shot, until
 
 __all__ = ["browser", "page"]  # fixtures
 pytestmark = needs_chromium
 
 
-def _controlled(page, timeout: float = 60.0) -> None:
-    # Polled from Python: a polling wait_for_function evaluates a string, which the page's
-    # Content-Security-Policy (no eval) refuses.
-    deadline = time.monotonic() + timeout
-    controlled = "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)"
-    while not page.evaluate(controlled):
-        assert time.monotonic() < deadline, "the service worker never took control"
-        page.wait_for_timeout(100)
+def _controlled(page) -> None:
+    until(page, "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)",
+          timeout=60)
 
 
 def test_a_report_made_offline_is_sent_once_when_the_signal_returns(page, world, tmp_path):

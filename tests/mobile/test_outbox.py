@@ -10,7 +10,6 @@ The service worker (templates/mobile/sw.js) keeps the outbox; app.js asks it to 
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -19,7 +18,7 @@ from tasks_app.models import Photo, Submission, Task, TaskEvent
 from tasks_app.workflow import Status
 
 from .conftest import g1_point, report_at
-from .phone import browser, camera_photo, expect, log_in, needs_chromium, shot
+from .phone import browser, camera_photo, expect, log_in, needs_chromium, shot, until
 
 __all__ = ["browser"]  # fixture
 pytestmark = needs_chromium
@@ -45,15 +44,6 @@ def phone(browser, transactional_db, live_server, settings):
     assert blocked == []
 
 
-def _until(page, script: str, arg=None, timeout: float = 15) -> None:
-    """Poll a (possibly async) function in the page. Not wait_for_function: its polling
-    evaluates strings, which the page's Content-Security-Policy (no unsafe-eval) refuses."""
-    end = time.monotonic() + timeout
-    while not page.evaluate(script, arg):
-        assert time.monotonic() < end, f"timed out waiting for {script}"
-        page.wait_for_timeout(100)
-
-
 def _controlled(page) -> None:
     # The worker's install caches the officer's pages first: allow for a busy machine. A worker
     # that finished installing after the page loaded controls the page from its next load, as
@@ -61,7 +51,7 @@ def _controlled(page) -> None:
     script = "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)"
     for attempt in range(3):
         try:
-            _until(page, script, timeout=20)
+            until(page, script, timeout=20)
             return
         except AssertionError:
             if attempt == 2:
@@ -71,7 +61,7 @@ def _controlled(page) -> None:
 
 def _cached(page, *paths: str) -> None:
     """Wait until the worker holds these pages (fetched ahead: the phone may go offline next)."""
-    _until(
+    until(
         page, """paths => caches.open('gt-pages').then(c => c.keys()).then(keys => {
              const have = keys.map(r => new URL(r.url).pathname + new URL(r.url).search);
              return paths.every(p => have.includes(p));
@@ -88,7 +78,7 @@ def _queued(page, text: str) -> None:
 
 def _all_sent(page) -> None:
     """Nothing waits in the outbox (the banner says so) and nothing was refused."""
-    _until(
+    until(
         page, """() => new Promise(resolve => {
              const db = indexedDB.open('gt-outbox', 1);
              db.onsuccess = () => {

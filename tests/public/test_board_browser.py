@@ -12,7 +12,7 @@ from django.core.cache import cache
 from tasks_app import services
 from tasks_app.models import Source
 from tests.evaluation.conftest import photo
-from tests.mobile.phone import browser, expect, needs_chromium, shot
+from tests.mobile.phone import browser, expect, needs_chromium, shot, until
 
 __all__ = ["browser"]  # fixture
 pytestmark = needs_chromium
@@ -67,8 +67,7 @@ def test_the_board_reads_on_a_phone_and_a_desktop(browser, live_server, world, m
         page.locator("ul.results a").first.click()
         image = page.locator(".photos img").first
         expect(image).to_be_visible()
-        page.wait_for_function("img => img.complete && img.naturalWidth > 0",
-                               arg=image.element_handle())
+        until(page, "img => img.complete && img.naturalWidth > 0", image.element_handle())
         assert "内部方案" not in page.content()
         shot(page, f"board-result-{size}")
     finally:
