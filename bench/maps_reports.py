@@ -28,7 +28,8 @@ Each figure: one warm-up of each side, then ``ROUNDS`` runs of each with the sid
 
 Growth: ``python -m bench maps_reports`` builds the city at 100,000 tasks, measures, rebuilds it
 at 1,000,000 in the same database and measures again, then prints each figure's ratio (large
-over small; target <= 1.5) and whether it stays under 300 ms. ``--tasks N`` measures one size;
+over small; target <= 1.5) and, for the map layers (pages), whether it stays under 300 ms;
+the job's own line is judged against its baseline (at most 2x). ``--tasks N`` measures one size;
 ``BENCH_MAPS_SIZES=100000,300000`` sets the sizes. The generated city keeps two years of
 history at every size, so a larger city has proportionally more tasks each month: the month's
 volume is printed with each size, as figures that read a month (the report) or 30 days (the
@@ -54,6 +55,7 @@ from bench.statements import StatementCounter, city_sizes, start_as_a_server
 ROUNDS = int(os.environ.get("BENCH_MAPS_ROUNDS", "5"))
 TARGET_GROWTH = 1.5
 TARGET_MS = 300
+TARGET_JOB_RATIO = 2
 LAYERS = ("grids", "roads", "tasks", "hotspots", "coverage")
 OPEN = ["reported", "assigned", "in_progress", "on_hold", "submitted"]
 RUNNING = ["assigned", "in_progress"]
@@ -276,8 +278,10 @@ def measure_report(size: int, now, common: dict) -> dict:
             figure()
         figure_ms, base_ms = _alternated(figure, baseline)
     assert base_ms is not None
+    # A monthly batch job, not a page: the issue's targets for it are its growth (below) and,
+    # as for the evaluation it runs, at most TARGET_JOB_RATIO x the same reads by hand.
     line = {"bench": "maps_reports", "figure": "monthly report job (rows built, not sent)",
-            "tasks": size, "target": f"< {TARGET_MS} ms", **common, "month": month,
+            "tasks": size, "target": f"<= {TARGET_JOB_RATIO}", **common, "month": month,
             "rows": made["rows"],
             "figure_ms": round(figure_ms, 1), "queries": counter.n,
             "baseline": "the five evaluations' hand-written statements + the hotspot rows",
@@ -329,6 +333,7 @@ def run(args) -> int:
                 "open_tasks": [a["open_tasks"], b["open_tasks"]],
                 "features": [a.get("features"), b.get("features")],
                 "target": f"<= {TARGET_GROWTH}",
-                "met": growth <= TARGET_GROWTH and b["figure_ms"] <= TARGET_MS,
-                "limit": f"also <= {TARGET_MS} ms at {large}"}), flush=True)
+                **({"met": growth <= TARGET_GROWTH and b["figure_ms"] <= TARGET_MS,
+                    "limit": f"also <= {TARGET_MS} ms at {large}"} if "layer" in a else
+                   {"met": growth <= TARGET_GROWTH})}), flush=True)
     return 0
