@@ -10,7 +10,12 @@ class GridmgmtConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_delete, post_save
+
+        from .db import fast_timestamps
+
+        connection_created.connect(fast_timestamps, dispatch_uid="fast_timestamps")
 
         from .models import CalendarDay, Grid, Road, WorkCalendar, WorkPeriod
         from .services import forget_reference_data
