@@ -84,6 +84,21 @@ def until(page, script: str, arg=None, timeout: float = 15) -> None:
         page.wait_for_timeout(100)
 
 
+def controlled(page) -> None:
+    """Wait until the service worker controls the page. Its install caches the officer's pages
+    first: allow for a busy machine. A worker that finished installing after the page loaded
+    controls the page from its next load, as on a phone: reload once a while has passed."""
+    script = "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)"
+    for attempt in range(3):
+        try:
+            until(page, script, timeout=20)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+            page.reload()
+
+
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

@@ -7,23 +7,18 @@ import re
 
 from tasks_app.models import Submission, Task
 
-from .phone import browser, camera_photo, expect, log_in, needs_chromium, page, shot, until
+from .phone import browser, camera_photo, controlled, expect, log_in, needs_chromium, page, shot
 
 __all__ = ["browser", "page"]  # fixtures
 pytestmark = needs_chromium
 
 
-def _controlled(page) -> None:
-    until(page, "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)",
-          timeout=60)
-
-
 def test_a_report_made_offline_is_sent_once_when_the_signal_returns(page, world, tmp_path):
     log_in(page, "grid1")
-    _controlled(page)
+    controlled(page)
     page.reload()  # the list, now cached by the worker
     page.get_by_role("link", name="上报").click()
-    _controlled(page)
+    controlled(page)
     page.select_option("select[name=category]", label=world.category.name)
     page.set_input_files("input[name=photos]", camera_photo(tmp_path))
     page.get_by_role("button", name=re.compile("使用我的位置")).click()

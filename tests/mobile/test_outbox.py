@@ -18,7 +18,7 @@ from tasks_app.models import Photo, Submission, Task, TaskEvent
 from tasks_app.workflow import Status
 
 from .conftest import g1_point, report_at
-from .phone import browser, camera_photo, expect, log_in, needs_chromium, shot, until
+from .phone import browser, camera_photo, controlled, expect, log_in, needs_chromium, shot, until
 
 __all__ = ["browser"]  # fixture
 pytestmark = needs_chromium
@@ -42,21 +42,6 @@ def phone(browser, transactional_db, live_server, settings):
     yield page
     context.close()
     assert blocked == []
-
-
-def _controlled(page) -> None:
-    # The worker's install caches the officer's pages first: allow for a busy machine. A worker
-    # that finished installing after the page loaded controls the page from its next load, as
-    # on a phone: reload once a while has passed.
-    script = "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)"
-    for attempt in range(3):
-        try:
-            until(page, script, timeout=20)
-            return
-        except AssertionError:
-            if attempt == 2:
-                raise
-            page.reload()
 
 
 def _cached(page, *paths: str) -> None:
@@ -138,7 +123,7 @@ def test_ten_network_toggles_mid_action_every_action_applied_once_and_the_page_u
     a = report_at(world, g1_point(0), description="垃圾桶满溢")
     b = report_at(world, g1_point(4), description="路面垃圾")
     log_in(page, "grid1")
-    _controlled(page)
+    controlled(page)
     page.reload()
     # Opened once online, the list fetches ahead my tasks and the report form.
     _cached(page, "/m/", "/m/report/", f"/m/t/{a.pk}/", f"/m/t/{b.pk}/")
@@ -269,7 +254,7 @@ def test_a_conflict_is_shown_with_what_to_do_and_kept_until_dismissed(phone, wor
     page = phone
     task = report_at(world, g1_point(0))
     log_in(page, "grid1")
-    _controlled(page)
+    controlled(page)
     _open_task(page, task)
     _start(page, tmp_path, "下午处理")
     _offline(page, True)
@@ -324,7 +309,7 @@ def test_a_server_error_keeps_the_item_and_the_timer_sends_it_without_a_page_loa
         return real(**kw)
 
     log_in(page, "grid1")
-    _controlled(page)
+    controlled(page)
     _open_task(page, task)
     _extend(page, "等待材料")
     _offline(page, True)
