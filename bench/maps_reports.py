@@ -45,6 +45,7 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from math import inf
 from typing import Any
 
 from django.db import connection, transaction
@@ -222,7 +223,8 @@ def measure_layers(size: int, now, common: dict) -> list[dict]:
                             baseline if sql else None)
                     line = {
                         "bench": "maps_reports", "figure": f"map layer {layer}", "layer": layer,
-                        "role": role, "tasks": size, "target": f"< {TARGET_MS} ms", **common,
+                        "role": role, "tasks": size, "target": f"< {TARGET_MS} ms",
+                        "page_ms": TARGET_MS, **common,
                         "features": len(data["features"]),
                         "bytes": len(body), "sent_bytes": len(response.content),
                         "figure_ms": round(figure_ms, 1), "queries": counter.n,
@@ -333,7 +335,9 @@ def run(args) -> int:
                 "open_tasks": [a["open_tasks"], b["open_tasks"]],
                 "features": [a.get("features"), b.get("features")],
                 "target": f"<= {TARGET_GROWTH}",
-                **({"met": growth <= TARGET_GROWTH and b["figure_ms"] <= TARGET_MS,
-                    "limit": f"also <= {TARGET_MS} ms at {large}"} if "layer" in a else
-                   {"met": growth <= TARGET_GROWTH})}), flush=True)
+                # A page (a layer) must also stay within its time at the large size; the job
+                # has no such bound (its line names none).
+                "met": growth <= TARGET_GROWTH and b["figure_ms"] <= b.get("page_ms", inf),
+                **({"limit": f"also <= {b['page_ms']} ms at {large}"} if "page_ms" in b
+                   else {})}), flush=True)
     return 0
