@@ -13,8 +13,8 @@ from gridmgmt.models import Grid
 from tasks_app import authority
 from tasks_app.patrols import services
 from tasks_app.patrols.console import coverage_for
-from tasks_app.patrols.models import PatrolRule, PlaceKind
-from tasks_app.patrols.selectors import State, coverage
+from tasks_app.patrols.models import Patrol, PatrolPlace, PatrolRule, PlaceKind
+from tasks_app.patrols.selectors import State, coverage, week_start
 from tests import factories as f
 
 from .test_services import WALK, _walk
@@ -94,3 +94,32 @@ def test_the_coverage_takes_a_fixed_number_of_queries(world):
         assert road.pk
     coverage_for(user, clock.now())
     assert _queries(user) == few
+
+
+def test_each_place_has_its_latest_visit_and_its_visits_since_monday(world):
+    """The index probes give what a GROUP BY of every visit gives: each place's latest visit
+    and how many of its visits ended this week (from Monday 00:00), for every scope."""
+    now = clock.now()
+    week = week_start(now)
+    officer = world.grid_officer
+    visits = {  # place → when each of its visits ended
+        ("grid", world.grid1.pk): [week - timedelta(days=3), week - timedelta(seconds=1), week,
+                                   now - timedelta(hours=1)],
+        ("grid", world.grid2.pk): [week - timedelta(days=8), week - timedelta(hours=2)],
+        ("road", world.road.pk): [week + timedelta(minutes=5), now - timedelta(minutes=1)],
+    }
+    for (kind, pk), ends in visits.items():
+        for end in ends:
+            patrol = Patrol.objects.create(officer=officer, status=Patrol.Status.ENDED,
+                                           started_at=end - timedelta(minutes=30), ended_at=end)
+            PatrolPlace.objects.create(patrol=patrol, first_at=end - timedelta(minutes=20),
+                                       last_at=end, **{f"{kind}_id": pk})
+    want = {key: (max(ends), sum(end >= week for end in ends)) for key, ends in visits.items()}
+    for user in (world.supervisor.user, world.street_leader.user):
+        for place in coverage_for(user, now):
+            assert (place.last_at, place.patrols_week) == want.get((place.kind, place.pk),
+                                                                   (None, 0)), place.key
+    for place in coverage(grids=Grid.objects.all(), roads=None, now=now):
+        assert (place.last_at, place.patrols_week) == want.get((place.kind, place.pk),
+                                                               (None, 0)), place.key
+    assert want[("grid", world.grid2.pk)][1] == 0 and want[("grid", world.grid1.pk)][1] >= 1
