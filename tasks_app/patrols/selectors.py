@@ -96,7 +96,7 @@ def week_start(now: datetime) -> datetime:
     return start - timedelta(days=start.weekday())
 
 
-def _visits(place: str, week: datetime) -> dict:
+def _visits(place: str, week: datetime) -> tuple[Subquery, Coalesce]:
     """For each place (a Grid or Road row): its latest visit and its visits since ``week``,
     as two subqueries probing the (place, last_at) index: the newest entry, and this week's
     entries. A GROUP BY of every visit ever read the whole history (300,000 rows a month at
@@ -106,7 +106,7 @@ def _visits(place: str, week: datetime) -> dict:
     latest = visits.order_by("-last_at").values("last_at")[:1]
     this_week = visits.filter(last_at__gte=week).order_by().values(place).annotate(
         n=Count("*")).values("n")
-    return {"last": Subquery(latest), "n_week": Coalesce(Subquery(this_week), 0)}
+    return Subquery(latest), Coalesce(Subquery(this_week), 0)
 
 
 def coverage(*, grids: QuerySet[Grid], roads: list[int] | None, now: datetime
@@ -116,13 +116,15 @@ def coverage(*, grids: QuerySet[Grid], roads: list[int] | None, now: datetime
     rules = Rules.load()
     today, week = day_start(now), week_start(now)
     road_rows = Road.objects.all() if roads is None else Road.objects.filter(pk__in=roads)
+    road_last, road_week = _visits("road", week)
     places = [Coverage(PlaceKind.ROAD, pk, code, name, None, None, None, rules.road(pk),
                        last, n_week)
               for pk, code, name, last, n_week in road_rows.annotate(
-                  **_visits("road", week)).order_by("code").values_list(
+                  last=road_last, n_week=road_week).order_by("code").values_list(
                   "pk", "code", "name", "last", "n_week")]
+    grid_last, grid_week = _visits("grid", week)
     for pk, code, name, comm, street, district, last, n_week in grids.annotate(
-            **_visits("grid", week)).order_by("code").values_list(
+            last=grid_last, n_week=grid_week).order_by("code").values_list(
             "pk", "code", "name", "community_id", "community__parent_id",
             "community__parent__parent_id", "last", "n_week"):
         places.append(Coverage(PlaceKind.GRID, pk, code, name, comm, street, district,
