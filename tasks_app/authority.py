@@ -720,3 +720,15 @@ def of(user: AnyUser | None, *, at: datetime | None = None) -> Authority:
     """The authority of ``user`` at ``at`` (now by default)."""
     return Authority(user, at)
 
+
+def console_users(at: datetime | None = None) -> QuerySet[Any]:
+    """Every active login the console has something for at ``at`` (``Authority.uses_console``):
+    superusers and the holders of a supervising or bureau duty then."""
+    from django.contrib.auth import get_user_model
+
+    at = at or clock.now()
+    duties = Duty.objects.valid_at(at).filter(
+        role__in=sorted(SUPERVISOR_ROLES | {Role.BUREAU_ADMIN}))
+    return get_user_model().objects.filter(
+        Q(is_superuser=True) | Q(officer__in=duties.values("officer_id")),
+        is_active=True).order_by("pk")

@@ -88,3 +88,27 @@ def monthly_report_job(month: str | None = None) -> int:
     log.info("monthly report %s: %s rows", month or reports.report_month(clock.now()), created)
     notify.kick_sender()
     return created
+
+
+@shared_task(name="tasks_app.warm_dashboards", soft_time_limit=540, time_limit=600,
+             **IDEMPOTENT)
+def warm_dashboards_job() -> int | None:
+    """Nightly, and after a change to duties or the map in the console: the dashboard trend of
+    every console user's scope read into the cache, so that nobody's first view of the day, or
+    of a new scope, is the one that reads it (``console.dashboard.warm``)."""
+    from .authority import console_users
+    from .console import dashboard
+
+    with single_run("warm_dashboards", ttl=600) as got:
+        if not got:
+            log.info("Another dashboard warm-up is running; skipped.")
+            return None
+        now, warmed = clock.now(), 0
+        for user in console_users(now):
+            try:
+                with transaction.atomic():
+                    warmed += dashboard.warm(user, now=now)
+            except Exception:  # one scope's failure does not keep the others cold
+                log.exception("dashboard warm-up failed for user %s", user.pk)
+    log.info("dashboard trends warmed for %s users", warmed)
+    return warmed

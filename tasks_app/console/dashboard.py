@@ -334,6 +334,18 @@ def _trend_series(user: User, tasks, now: datetime, start: datetime
     return out
 
 
+def warm(user: User, *, now: datetime) -> bool:
+    """Read and store the trend's past days of ``user``'s scope now, as its view would (the
+    worker's nightly run and its run after a change to duties or the map): so that a scope's
+    first view, or its first since a month without one, is not the request that reads its 90
+    days (300 ms for a whole district at a million tasks). False: nothing is cached for it."""
+    tasks = tasks_visible_to(user, at=now)
+    if _scope_key(user, tasks, now) is None:
+        return False
+    _trend_series(user, tasks, now, states.day_start(now, TREND_DAYS - 1))
+    return True
+
+
 def _trend(user: User, tasks, now: datetime) -> dict:
     start = states.day_start(now, TREND_DAYS - 1)
     counts = _trend_series(user, tasks, now, start)

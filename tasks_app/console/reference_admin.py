@@ -13,12 +13,18 @@ tokens, schedules, lock-outs) are the superusers' alone (``superuser_only``).
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from gridmgmt.models import Duty, Grid, Officer, Region
 
 from .. import authority
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     # The mixins' super() is the admin class they are mixed into (with_authority).
@@ -37,6 +43,26 @@ def _authority(request) -> authority.Authority:
         cached = authority.of(request.user)
         request._reference_authority = cached
     return cached
+
+
+# Rows that decide whose dashboard scope is what: once a change to them is committed the worker
+# reads every console user's trend again (``jobs.warm_dashboards_job``), so that a new duty's or
+# a moved grid's first dashboard view is not the one that reads 90 days.
+SCOPE_MODELS = frozenset({Duty, Grid, Region, Officer})
+
+
+def _warm_dashboards() -> None:
+    from ..jobs import warm_dashboards_job
+
+    try:
+        warm_dashboards_job.apply_async(retry=False)
+    except Exception:  # broker unreachable: the first views read, and the night's run warms
+        log.warning("Broker unreachable; dashboards are warmed by the nightly run.")
+
+
+def scopes_changed(model: type) -> None:
+    if model in SCOPE_MODELS:
+        transaction.on_commit(_warm_dashboards)
 
 
 class AuthorityAdminMixin(_AdminBase):
@@ -74,6 +100,15 @@ class AuthorityAdminMixin(_AdminBase):
         if not _authority(request).can_edit_reference(self.model, obj):
             raise PermissionDenied
         super().save_model(request, obj, form, change)
+        scopes_changed(self.model)
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        scopes_changed(self.model)
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        scopes_changed(self.model)
 
     def save_formset(self, request, form, formset, change) -> None:
         who = _authority(request)
@@ -82,6 +117,7 @@ class AuthorityAdminMixin(_AdminBase):
                                                                 row.instance):
                 raise PermissionDenied
         super().save_formset(request, form, formset, change)
+        scopes_changed(formset.model)
 
 
 class AuthorityInlineMixin(_InlineBase):

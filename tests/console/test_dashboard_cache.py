@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from gridmgmt import clock
 from gridmgmt.models import Region
-from tasks_app import selectors, services
+from tasks_app import authority, jobs, selectors, services
 from tasks_app.console import dashboard
 from tests import factories as f
 from tests.evaluation.test_report_identical import _old_repeat_hotspots
@@ -229,3 +230,56 @@ def test_a_new_day_or_a_write_reads_only_the_days_it_changed(world, reads,
         labels = board.charts["trend"]["labels"]
         assert board.charts["trend"]["new"][labels.index("11-16")] == 1
         assert view()[0] == [(day(19), None)]
+
+
+def test_the_console_users_are_those_with_a_supervising_or_bureau_duty(world):
+    now = clock.now()
+    admin = f.OfficerFactory()
+    f.DutyFactory(officer=admin, role="bureau_admin", region=world.supervisor.duties.get().region)
+    gone = f.OfficerFactory()
+    f.DutyFactory(officer=gone, role="street_leader", region=world.street_leader.duties.get()
+                  .region, valid_from=now - timedelta(days=30), valid_to=now - timedelta(days=1))
+    root = User.objects.create_superuser("root", "root@example.org", "x")
+    inactive = world.other_street_leader.user
+    inactive.is_active = False
+    inactive.save()
+    assert set(authority.console_users(now)) == {
+        world.supervisor.user, world.street_leader.user, admin.user, root}
+
+
+def test_the_nightly_run_warms_every_console_users_trend(world, monkeypatch, reads):
+    """After the worker's run, each console user's first view of the day reads today alone,
+    and shows the trend computed without any cache; field officers are not warmed."""
+    with time_machine.travel(datetime(2026, 11, 16, 9, 0, tzinfo=SHANGHAI), tick=False) as t:
+        for i in range(3):
+            report(world, g1_point(i))
+        report(world, g2_point(0))
+        t.move_to(datetime(2026, 11, 18, 0, 10, tzinfo=SHANGHAI))
+        assert jobs.warm_dashboards_job() == 3  # the supervisor and the two street leaders
+        now = clock.now()
+        for who in ("supervisor", "street_leader", "other_street_leader"):
+            user = getattr(world, who).user
+            reads.clear()
+            board = dashboard.dashboard_for(user, now=now)
+            assert reads == [[(dashboard.states.day_start(now), None)]], who
+            assert board.charts["trend"] == _fresh(user, monkeypatch), who
+            assert sum(board.charts["trend"]["new"]) > 0
+        reads.clear()
+        dashboard.dashboard_for(world.grid_officer.user, now=now)
+        assert reads != [[(dashboard.states.day_start(now), None)]]  # not warmed: read whole
+
+
+def test_a_duty_saved_in_the_console_warms_the_dashboards_after_the_commit(
+        world, client, monkeypatch, django_capture_on_commit_callbacks):
+    sent: list[str] = []
+    monkeypatch.setattr(jobs.warm_dashboards_job, "apply_async",
+                        lambda **kwargs: sent.append("warm"))
+    root = User.objects.create_superuser("root", "root@example.org", "x")
+    client.force_login(root)
+    region = world.street_leader.duties.get().region
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/gridmgmt/region/{region.pk}/change/", {
+            "code": region.code, "name": "东街道（新）", "level": region.level,
+            "parent": region.parent_id})
+    assert response.status_code == 302, response.content[:2000]
+    assert sent == ["warm"]

@@ -238,6 +238,9 @@ def test_setup_schedules_creates_defaults_and_keeps_admin_edits(db, capsys):
     assert sweep.task == "tasks_app.sweep" and sweep.interval.every == 5
     digest = PeriodicTask.objects.get(name="daily digest")
     assert (digest.crontab.hour, digest.crontab.minute) == ("8", "30")
+    warm = PeriodicTask.objects.get(name="dashboard trends")
+    assert warm.task == "tasks_app.warm_dashboards"
+    assert (warm.crontab.hour, warm.crontab.minute) == ("0", "10")
     # An admin slows the sweep down; running the command again must not undo it.
     sweep.interval, _ = IntervalSchedule.objects.get_or_create(every=10, period="minutes")
     sweep.save()

@@ -18,6 +18,9 @@ DEFAULTS: dict[str, tuple[str, dict[str, Any]]] = {
                        {"minute": "0", "hour": "9", "day_of_month": "1"}),
     # Roads and grids unpatrolled past their frequency alert their chiefs (once a period).
     "overdue patrol alerts": ("patrols.overdue_alerts", {"every": 15, "period": "minutes"}),
+    # Each console user's dashboard trend read into the cache after midnight, when yesterday
+    # became a past day: the morning's first views read today alone.
+    "dashboard trends": ("tasks_app.warm_dashboards", {"minute": "10", "hour": "0"}),
     # The citizens' closure e-mails a first send (kicked on commit) could not deliver.
     "citizens' closure e-mails": ("public.send_closure_mails", {"every": 5, "period": "minutes"}),
 }
