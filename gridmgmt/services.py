@@ -68,6 +68,19 @@ class _GeoIndex:
         best = min(zip(idx, dist, strict=True), key=lambda p: (p[1], self.roads[p[0]].code))
         return self.roads[best[0]], float(best[1])
 
+    def road_grids(self) -> dict[int, frozenset[int]]:
+        """The grids each road's centre line runs through (or along): every road against the
+        grids' tree in one query, once per index (a district's 3,000 grids each queried against
+        the roads' tree took 70 ms on every coverage view)."""
+        if getattr(self, "_road_grids", None) is None:
+            found: dict[int, set[int]] = {road.pk: set() for road in self.roads}
+            if self.roads and self.grids:
+                pairs = self.grid_tree.query(self.road_tree.geometries, predicate="intersects")
+                for r, g in zip(*pairs, strict=True):
+                    found[self.roads[r].pk].add(self.grids[g].pk)
+            self._road_grids = {pk: frozenset(grids) for pk, grids in found.items()}
+        return self._road_grids
+
     def road_streets(self) -> dict[int, frozenset[int]]:
         """The streets each road runs through (its centre line crosses their grids)."""
         if getattr(self, "_road_streets", None) is None:
@@ -240,14 +253,9 @@ def officer_create(*, username: str, password: str, name: str, phone: str = "",
 
 def roads_crossing(grid_ids: list[int]) -> set[int]:
     """The roads whose centre line runs through (or along) any of these grids."""
-    index = _index()
     wanted = set(grid_ids)
-    found: set[int] = set()
-    for i, grid in enumerate(index.grids):
-        if grid.pk in wanted:
-            hits = index.road_tree.query(index.grid_tree.geometries[i], predicate="intersects")
-            found.update(index.roads[j].pk for j in hits)
-    return found
+    return {road for road, grids in _index().road_grids().items()
+            if not wanted.isdisjoint(grids)}
 
 
 def officer_set_language(*, officer: Officer, language: str) -> Officer:

@@ -66,25 +66,27 @@ def coverage_page(request):
     return TemplateResponse(request, "admin/patrols/coverage.html", context)
 
 
-def coverage_layer(user: User, now: datetime) -> dict:
-    """GeoJSON of the roads and grids coloured by coverage (the console map's coverage layer)."""
-    from gridmgmt.models import Grid, Road
+def coverage_layer(user: User, now: datetime, outlines: dict[int, dict]) -> dict:
+    """GeoJSON of the roads and grids coloured by coverage (the console map's coverage layer);
+    ``outlines``: every grid's outline by id, as the map keeps them per process."""
+    from gridmgmt.models import Road
 
-    places = coverage_for(user, now)
-    shapes = {f"{PlaceKind.ROAD}:{pk}": line for pk, line in Road.objects.filter(
-        pk__in=[p.pk for p in places if p.kind == PlaceKind.ROAD]).values_list(
-        "pk", "centre_line")}
-    shapes.update({f"{PlaceKind.GRID}:{pk}": b for pk, b in Grid.objects.filter(
-        pk__in=[p.pk for p in places if p.kind == PlaceKind.GRID]).values_list(
-        "pk", "boundary")})
+    grids, roads = authority.of(user, at=now).patrol_scope()
+    places = coverage(grids=grids, roads=roads, now=now)
+    road_rows = Road.objects.all() if roads is None else Road.objects.filter(pk__in=roads)
+    shapes = {f"{PlaceKind.ROAD}:{pk}": line
+              for pk, line in road_rows.order_by().values_list("pk", "centre_line")}
+    shapes.update({f"{PlaceKind.GRID}:{p.pk}": outlines[p.pk] for p in places
+                   if p.kind == PlaceKind.GRID and p.pk in outlines})
     labels = state_labels()
+    tz = timezone.get_current_timezone()
     features = [{
         "type": "Feature", "id": p.key, "geometry": shapes[p.key],
         "properties": {
             "kind": p.kind, "code": p.code, "name": p.name, "state": p.state,
             "state_label": labels[p.state], "every_hours": p.every_hours,
             "patrols_week": p.patrols_week,
-            "last": timezone.localtime(p.last_at).strftime("%Y-%m-%d %H:%M") if p.last_at
+            "last": p.last_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if p.last_at
             else "",
         },
     } for p in places if p.key in shapes]

@@ -227,3 +227,23 @@ def test_a_grid_replaced_within_the_same_instant_is_found(db):
 
         assert locate(*f.cell_centre(5, 0)).grid == new
         _outside(*f.cell_centre(0, 0))
+
+
+def test_the_roads_crossing_grids_are_those_whose_line_meets_one_of_them(world):
+    """roads_crossing asks every road against the grids' tree once per index; the answer is
+    the same as asking each grid's polygon against each road's line."""
+    from gridmgmt.geometry import line_from_geojson, polygon_from_geojson
+    from gridmgmt.models import Grid, Road
+    from gridmgmt.services import roads_crossing
+
+    f.RoadFactory(code="R2", name="北路", centre_line={  # along G2's row, inside G2 only
+        "type": "LineString", "coordinates": [[120.012, 30.002], [120.018, 30.002]]})
+    f.RoadFactory(code="R3", name="远路", centre_line={  # far from every grid
+        "type": "LineString", "coordinates": [[121.0, 31.0], [121.01, 31.0]]})
+    grids = {g.pk: polygon_from_geojson(g.boundary) for g in Grid.objects.all()}
+    lines = {r.pk: line_from_geojson(r.centre_line) for r in Road.objects.all()}
+    for wanted in ([], [world.grid1.pk], [world.grid2.pk], sorted(grids)):
+        expected = {road for road, line in lines.items()
+                    if any(line.intersects(grids[g]) for g in wanted)}
+        assert roads_crossing(wanted) == expected, wanted
+    assert roads_crossing(sorted(grids)) != set(lines)  # R3 crosses nothing
