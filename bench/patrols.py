@@ -163,7 +163,6 @@ def _measure(who: str, grids, roads, now) -> dict:
 
 
 def run(args) -> int:
-
     from bench import citygen
 
     total = args.tasks or 1_000_000

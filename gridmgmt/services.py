@@ -84,12 +84,11 @@ class _GeoIndex:
     def road_streets(self) -> dict[int, frozenset[int]]:
         """The streets each road runs through (its centre line crosses their grids)."""
         if getattr(self, "_road_streets", None) is None:
-            found: dict[int, frozenset[int]] = {}
-            for road, line in zip(self.roads, self.road_tree.geometries, strict=True):
-                hits = self.grid_tree.query(line, predicate="intersects")
-                found[road.pk] = frozenset(self.grids[i].community.parent_id for i in hits
-                                           if self.grids[i].community.parent_id)
-            self._road_streets = found
+            street = {g.pk: g.community.parent_id for g in self.grids
+                      if g.community.parent_id is not None}
+            self._road_streets = {
+                road: frozenset(street[g] for g in grids if g in street)
+                for road, grids in self.road_grids().items()}
         return self._road_streets
 
 

@@ -311,6 +311,13 @@ def _trend_series(user: User, tasks, now: datetime, start: datetime
     key = _scope_key(user, tasks, now)
     if key is None:
         return _trend_counts(tasks, now, [(start, None)])
+    return _cached_series(key, tasks, now, start)
+
+
+def _cached_series(key: str, tasks, now: datetime, start: datetime
+                   ) -> dict[str, dict[date, int]]:
+    """The trend since ``start`` for the scope cached under ``key`` (the view's and the
+    worker's warm-up alike)."""
     today = states.day_start(now).date()
     days = [start.date() + timedelta(days=i) for i in range((today - start.date()).days)]
     tokens = _day_tokens(days)  # read before any count: a write after it makes a new token
@@ -340,9 +347,10 @@ def warm(user: User, *, now: datetime) -> bool:
     first view, or its first since a month without one, is not the request that reads its 90
     days (300 ms for a whole district at a million tasks). False: nothing is cached for it."""
     tasks = tasks_visible_to(user, at=now)
-    if _scope_key(user, tasks, now) is None:
+    key = _scope_key(user, tasks, now)
+    if key is None:
         return False
-    _trend_series(user, tasks, now, states.day_start(now, TREND_DAYS - 1))
+    _cached_series(key, tasks, now, states.day_start(now, TREND_DAYS - 1))
     return True
 
 

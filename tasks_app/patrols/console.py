@@ -71,11 +71,10 @@ def coverage_layer(user: User, now: datetime, outlines: dict[int, dict]) -> dict
     ``outlines``: every grid's outline by id, as the map keeps them per process."""
     from gridmgmt.models import Road
 
-    grids, roads = authority.of(user, at=now).patrol_scope()
-    places = coverage(grids=grids, roads=roads, now=now)
-    road_rows = Road.objects.all() if roads is None else Road.objects.filter(pk__in=roads)
-    shapes = {f"{PlaceKind.ROAD}:{pk}": line
-              for pk, line in road_rows.order_by().values_list("pk", "centre_line")}
+    places = coverage_for(user, now)
+    shapes = {f"{PlaceKind.ROAD}:{pk}": line for pk, line in Road.objects.filter(
+        pk__in=[p.pk for p in places if p.kind == PlaceKind.ROAD]).values_list(
+        "pk", "centre_line")}
     shapes.update({f"{PlaceKind.GRID}:{p.pk}": outlines[p.pk] for p in places
                    if p.kind == PlaceKind.GRID and p.pk in outlines})
     labels = state_labels()
